@@ -1,0 +1,174 @@
+"""The intervention-type catalogue: data a deployment can extend, rename and retire."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from models.errors import ErrorType, Problem, ProblemError
+from models.vocabulary import ApproverRole, Code, LongText, PanelRole, ShortText
+
+__all__ = [
+    "Catalogue",
+    "InterventionType",
+    "RiskBand",
+    "RiskBands",
+    "SlaProfile",
+    "load_catalogue",
+]
+
+from enum import StrEnum
+
+
+class RiskBand(StrEnum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    EXTREME = "extreme"
+
+
+class RiskBands(BaseModel):
+    """Thresholds on the 5x5 likelihood x impact score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    moderate_from: int = Field(4, ge=2, le=25)
+    high_from: int = Field(8, ge=2, le=25)
+    extreme_from: int = Field(15, ge=2, le=25)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> RiskBands:
+        if not self.moderate_from < self.high_from < self.extreme_from:
+            raise ValueError("bands must ascend: moderate_from < high_from < extreme_from")
+        return self
+
+    def band(self, score: int) -> RiskBand:
+        if score >= self.extreme_from:
+            return RiskBand.EXTREME
+        if score >= self.high_from:
+            return RiskBand.HIGH
+        if score >= self.moderate_from:
+            return RiskBand.MODERATE
+        return RiskBand.LOW
+
+
+WorkingDays = Field(gt=0, le=260)
+
+
+class SlaProfile(BaseModel):
+    """Deadlines in working days, and how often progress is chased while actions are open."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    convene_panel_days: int = WorkingDays
+    first_meeting_days: int = WorkingDays
+    imr_response_days: int = WorkingDays
+    draft_report_days: int = WorkingDays
+    factual_accuracy_days: int = WorkingDays
+    final_report_days: int = WorkingDays
+    action_plan_days: int = WorkingDays
+    progress_reminder_months: int = Field(gt=0, le=24)
+
+
+class InterventionType(BaseModel):
+    """One row of the catalogue, as copied into every intervention's workflow input."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: Code
+    name: ShortText
+    aliases: tuple[ShortText, ...] = ()
+    why: LongText
+    what: LongText
+    who: LongText
+    outcome: LongText
+    required_roles: tuple[PanelRole, ...] = ()
+    chair_roles: tuple[PanelRole, ...] = ()
+    closure_approver_roles: tuple[ApproverRole, ...] = (ApproverRole.QUALITY_LEAD,)
+    sla: SlaProfile
+    retired: bool = False
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    risk_bands: RiskBands
+    types: dict[str, InterventionType]
+
+    def active(self) -> list[InterventionType]:
+        return [t for t in self.types.values() if not t.retired]
+
+    def get(self, code: str) -> InterventionType:
+        """The active type with this code or name (case-insensitive), or a clear error."""
+        wanted = code.strip().casefold()
+        for t in self.active():
+            if wanted in {t.code.casefold(), t.name.casefold(), *(a.casefold() for a in t.aliases)}:
+                return t
+        known = ", ".join(t.code for t in self.active())
+        raise ProblemError(
+            [Problem(field="type", rule=f"unknown intervention type {code!r}; known: {known}")]
+        )
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProblemError(
+            [Problem(field="QI_CATALOGUE", rule=f"file not found: {path}")],
+            ErrorType.CATALOGUE_INVALID,
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemError(
+            [Problem(field="QI_CATALOGUE", rule=f"not valid TOML ({exc})")],
+            ErrorType.CATALOGUE_INVALID,
+        ) from None
+
+
+def _build(raw: dict[str, Any]) -> Catalogue:
+    profiles = raw.get("sla", {})
+    default_profile = profiles.get("default", {})
+    types: dict[str, Any] = {}
+    for code, entry in raw.get("types", {}).items():
+        entry = dict(entry)
+        sla = entry.get("sla", "default")
+        if isinstance(sla, str):
+            if sla not in profiles:
+                raise ProblemError(
+                    [Problem(field=f"types.{code}.sla", rule=f"no SLA profile named {sla!r}")],
+                    ErrorType.CATALOGUE_INVALID,
+                )
+            sla = profiles[sla]
+        entry["sla"] = _merge(default_profile, sla)
+        types[code] = {"code": code, **entry}
+    try:
+        return Catalogue.model_validate({"risk_bands": raw.get("risk_bands", {}), "types": types})
+    except ValidationError as exc:
+        problems = [
+            Problem(field=".".join(str(p) for p in err["loc"]), rule=err["msg"])
+            for err in exc.errors()
+        ]
+        raise ProblemError(problems, ErrorType.CATALOGUE_INVALID) from None
+
+
+def load_catalogue(override: Path | None = None) -> Catalogue:
+    """The shipped catalogue, with a deployment's override file merged over it."""
+    shipped = resources.files("models").joinpath("catalogue.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(shipped)
+    if override is not None:
+        raw = _merge(raw, _read_toml(override))
+    return _build(raw)

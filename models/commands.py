@@ -1,0 +1,187 @@
+"""Boundary contracts: what a coordinator sends to start and drive an intervention."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.catalogue import InterventionType, RiskBands
+from models.intervention import Attendance, Concern, PanelMember, Provider
+from models.vocabulary import (
+    ActorId,
+    ApproverRole,
+    Email,
+    EscalationLevel,
+    FindingCategory,
+    LongText,
+    MeetingFormat,
+    PersonName,
+    ShortText,
+)
+
+__all__ = [
+    "COMMAND_MODELS",
+    "AcceptAction",
+    "AddAction",
+    "AgreeActionPlan",
+    "ApproveClosure",
+    "Cancel",
+    "Close",
+    "Command",
+    "ConvenePanel",
+    "Escalate",
+    "Event",
+    "FindingInput",
+    "IssueReport",
+    "RecordActionProgress",
+    "RecordMeeting",
+    "ScheduleMeeting",
+    "StartIntervention",
+    "TransferAction",
+]
+
+
+class Event(StrEnum):
+    """Coordinator commands; each is one workflow update of the same name."""
+
+    convene_panel = "convene_panel"
+    schedule_meeting = "schedule_meeting"
+    record_meeting = "record_meeting"
+    issue_report = "issue_report"
+    add_action = "add_action"
+    agree_action_plan = "agree_action_plan"
+    record_action_progress = "record_action_progress"
+    accept_action = "accept_action"
+    transfer_action = "transfer_action"
+    approve_closure = "approve_closure"
+    close = "close"
+    cancel = "cancel"
+    escalate = "escalate"
+
+
+class StartIntervention(BaseModel):
+    """Workflow input. The type and risk bands are copied in so a catalogue edit never changes
+    an intervention that is already running."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intervention_id: str
+    type: InterventionType
+    risk_bands: RiskBands
+    provider: Provider
+    concern: Concern
+    coordinator: ActorId
+    coordinator_email: Email
+    # Continue-as-new once history has this many events (None: when the server suggests it).
+    continue_as_new_after_events: int | None = Field(None, ge=50)
+
+
+class Command(BaseModel):
+    """Common to every command: who asks, and optionally why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: ActorId
+    reason: LongText | None = None
+
+
+class ConvenePanel(Command):
+    members: list[PanelMember] = Field(min_length=1, max_length=30)
+    chair: PersonName
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ConvenePanel:
+        names = [m.name.casefold() for m in self.members]
+        if len(names) != len(set(names)):
+            raise ValueError("members: each member's name must be unique")
+        return self
+
+
+class ScheduleMeeting(Command):
+    scheduled_on: date
+    format: MeetingFormat
+
+
+class RecordMeeting(Command):
+    meeting_id: str | None = Field(None, description="A scheduled meeting; omit for a new one")
+    held_on: date
+    format: MeetingFormat
+    attendance: Attendance
+    immediate_mandatory_requirements: list[LongText] = Field(default_factory=list, max_length=20)
+
+
+class FindingInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: FindingCategory | None
+    text: LongText
+
+
+class IssueReport(Command):
+    final: bool
+    factual_accuracy_closed_on: date | None
+    findings: list[FindingInput] = Field(default_factory=list, max_length=100)
+
+
+class AddAction(Command):
+    finding_id: ShortText
+    description: LongText
+    owner_name: PersonName
+    owner_email: Email
+    due_on: date
+
+
+class AgreeActionPlan(Command):
+    pass
+
+
+class RecordActionProgress(Command):
+    action_id: ShortText
+    note: LongText
+
+
+class AcceptAction(Command):
+    action_id: ShortText
+    evidence: LongText
+
+
+class TransferAction(Command):
+    action_id: ShortText
+    transferred_to: ShortText
+    reason: LongText
+
+
+class ApproveClosure(Command):
+    role: ApproverRole
+
+
+class Close(Command):
+    pass
+
+
+class Cancel(Command):
+    reason: LongText
+
+
+class Escalate(Command):
+    level: EscalationLevel
+    reason: LongText
+
+
+COMMAND_MODELS: dict[Event, type[Command]] = {
+    Event.convene_panel: ConvenePanel,
+    Event.schedule_meeting: ScheduleMeeting,
+    Event.record_meeting: RecordMeeting,
+    Event.issue_report: IssueReport,
+    Event.add_action: AddAction,
+    Event.agree_action_plan: AgreeActionPlan,
+    Event.record_action_progress: RecordActionProgress,
+    Event.accept_action: AcceptAction,
+    Event.transfer_action: TransferAction,
+    Event.approve_closure: ApproveClosure,
+    Event.close: Close,
+    Event.cancel: Cancel,
+    Event.escalate: Escalate,
+}

@@ -1,0 +1,227 @@
+"""Guards: pure predicates over an intervention's data (after a command's change) and today.
+
+Each returns the problems it finds, so a refusal can say exactly which rule is broken; an empty
+list means the guard holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from models.commands import StartIntervention
+from models.errors import Problem
+from models.intervention import InterventionData
+from models.vocabulary import ActionStatus, ConflictStatus, FindingCategory
+
+__all__ = ["Guard", "start_problems"]
+
+Guard = Callable[[InterventionData, date], list[Problem]]
+
+
+def start_problems(start: StartIntervention) -> list[Problem]:
+    """Risk rule for starting: a high score, or an override with a written justification."""
+    score = start.concern.score
+    band = start.risk_bands.band(score)
+    if score >= start.risk_bands.high_from or start.concern.override_justification:
+        return []
+    return [
+        Problem(
+            field="concern.override_justification",
+            rule=(
+                f"risk score {score} is {band}; below the high band "
+                f"({start.risk_bands.high_from}+) an intervention needs a written justification"
+            ),
+        )
+    ]
+
+
+# -- panel -------------------------------------------------------------------------------------
+
+
+def chair_named(data: InterventionData, today: date) -> list[Problem]:
+    if data.chair is None:
+        return [Problem(field="chair", rule="a chair must be named")]
+    if data.member(data.chair) is None:
+        return [Problem(field="chair", rule=f"the chair {data.chair!r} must be a panel member")]
+    return []
+
+
+def panel_has_required_roles(data: InterventionData, today: date) -> list[Problem]:
+    held = {r for m in data.panel if m.conflict is not ConflictStatus.CONFLICTED for r in m.roles}
+    return [
+        Problem(field="members", rule=f"a {data.type.name} panel needs a {role}")
+        for role in data.type.required_roles
+        if role not in held
+    ]
+
+
+def chair_holds_lead_role(data: InterventionData, today: date) -> list[Problem]:
+    chair = data.member(data.chair) if data.chair else None
+    if not data.type.chair_roles or chair is None:
+        return []
+    if set(chair.roles) & set(data.type.chair_roles):
+        return []
+    wanted = " or ".join(data.type.chair_roles)
+    return [Problem(field="chair", rule=f"a {data.type.name} is led by a {wanted}")]
+
+
+def interests_declared(data: InterventionData, today: date) -> list[Problem]:
+    return [
+        Problem(field="members", rule=f"{m.name} has not declared interests")
+        for m in data.panel
+        if not m.interests_declared
+    ]
+
+
+def chair_not_conflicted(data: InterventionData, today: date) -> list[Problem]:
+    chair = data.member(data.chair) if data.chair else None
+    if chair is not None and chair.conflict is not ConflictStatus.NONE:
+        return [Problem(field="chair", rule=f"the chair {chair.name} has a {chair.conflict} "
+                        "conflict of interest; choose an unconflicted chair")]
+    return []
+
+
+def conflicted_members_excluded(data: InterventionData, today: date) -> list[Problem]:
+    return [
+        Problem(field="members", rule=f"{m.name} is conflicted and must be left off the panel")
+        for m in data.panel
+        if m.conflict is ConflictStatus.CONFLICTED
+    ]
+
+
+# -- meetings ----------------------------------------------------------------------------------
+
+
+def meetings_scheduled_ahead(data: InterventionData, today: date) -> list[Problem]:
+    return [
+        Problem(field="scheduled_on", rule=f"meeting {m.id} cannot be scheduled in the past")
+        for m in data.meetings
+        if m.held_on is None and m.scheduled_on is not None and m.scheduled_on < today
+    ]
+
+
+def held_meetings_complete(data: InterventionData, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    started = data.started_at.date()
+    for m in data.meetings:
+        if m.held_on is None:
+            continue
+        if not started <= m.held_on <= today:
+            problems.append(Problem(field="held_on", rule=f"meeting {m.id} must be held between "
+                                    f"the start ({started}) and today ({today})"))
+        if m.attendance is None or m.attendance.total == 0:
+            problems.append(Problem(field="attendance", rule=f"meeting {m.id} needs attendance "
+                                    "counts (learners, supervisors, leaders); none were given"))
+    if not any(m.held_on for m in data.meetings):
+        problems.append(Problem(field="held_on", rule="at least one meeting must be held"))
+    return problems
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def report_final(data: InterventionData, today: date) -> list[Problem]:
+    if data.report is None or not data.report.final:
+        return [Problem(field="final", rule="only a final report can be issued")]
+    return []
+
+
+def findings_classified(data: InterventionData, today: date) -> list[Problem]:
+    if not data.findings:
+        return [Problem(field="findings", rule="a report needs at least one finding")]
+    return [
+        Problem(field="findings", rule=f"finding {f.id} must be classed "
+                f"({', '.join(FindingCategory)})")
+        for f in data.findings
+        if f.category is None
+    ]
+
+
+def factual_accuracy_closed(data: InterventionData, today: date) -> list[Problem]:
+    closed = data.report.factual_accuracy_closed_on if data.report else None
+    if closed is None or closed > today:
+        return [Problem(field="factual_accuracy_closed_on",
+                        rule="the factual-accuracy window must have closed (a date on or before "
+                        "today)")]
+    return []
+
+
+# -- actions -----------------------------------------------------------------------------------
+
+
+def actions_fit_their_findings(data: InterventionData, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    for a in data.actions:
+        finding = data.finding(a.finding_id)
+        if finding is None:
+            continue
+        if data.report is None:
+            if finding.category is not FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT:
+                problems.append(Problem(field="finding_id", rule="before the report is issued, "
+                                        "actions can only answer immediate mandatory requirements"))
+            if a.due_on < finding.raised_on:
+                problems.append(Problem(field="due_on", rule=f"action {a.id} cannot be due before "
+                                        f"its requirement was raised ({finding.raised_on})"))
+        elif a.due_on <= data.report.issued_on and a.status is ActionStatus.OPEN and (
+            finding.category is not FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
+        ):
+            problems.append(Problem(field="due_on", rule=f"action {a.id} must be due after the "
+                                    f"report was issued ({data.report.issued_on})"))
+    return problems
+
+
+def every_requirement_has_action(data: InterventionData, today: date) -> list[Problem]:
+    answered = {a.finding_id for a in data.actions}
+    return [
+        Problem(field="actions", rule=f"requirement {f.id} has no action with an owner and due date")
+        for f in data.findings
+        if f.category is not None and f.category.is_requirement and f.id not in answered
+    ]
+
+
+def acceptances_independent(data: InterventionData, today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    for a in data.actions:
+        if a.status is not ActionStatus.ACCEPTED or a.accepted_by is None:
+            continue
+        acceptor = a.accepted_by.casefold()
+        if acceptor in {a.owner_email.casefold(), a.owner_name.casefold()}:
+            problems.append(Problem(field="actor", rule=f"action {a.id} must be accepted by "
+                                    "someone other than its owner"))
+    return problems
+
+
+def every_requirement_resolved(data: InterventionData, today: date) -> list[Problem]:
+    problems = every_requirement_has_action(data, today)
+    for a in data.actions:
+        if a.status is ActionStatus.OPEN:
+            problems.append(Problem(field="actions", rule=f"action {a.id} is still open: accept "
+                                    "it with evidence or transfer it with a reason"))
+    return problems
+
+
+def closure_approver_allowed(data: InterventionData, today: date) -> list[Problem]:
+    approval = data.closure_approval
+    allowed = data.type.closure_approver_roles
+    if approval is not None and approval.role not in allowed:
+        return [Problem(field="role", rule=f"closure of a {data.type.name} is approved by "
+                        f"{' or '.join(allowed)}, not {approval.role}")]
+    return []
+
+
+def closure_approved(data: InterventionData, today: date) -> list[Problem]:
+    if data.closure_approval is None:
+        roles = " or ".join(data.type.closure_approver_roles)
+        return [Problem(field="closure_approval", rule=f"closure must first be approved by {roles}")]
+    return []
+
+
+# -- cancel ------------------------------------------------------------------------------------
+
+
+def no_meeting_held(data: InterventionData, today: date) -> list[Problem]:
+    if any(m.held_on for m in data.meetings):
+        return [Problem(field="state", rule="an intervention cannot be cancelled once a meeting "
+                        "has been held")]
+    return []

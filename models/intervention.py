@@ -1,0 +1,243 @@
+"""The intervention's own data: what the workflow holds and the guards read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.catalogue import InterventionType, RiskBand, RiskBands
+from models.vocabulary import (
+    ActionStatus,
+    ActorId,
+    ApproverRole,
+    Code,
+    ConcernSource,
+    ConflictStatus,
+    Email,
+    EscalationLevel,
+    FindingCategory,
+    LongText,
+    MeetingFormat,
+    PanelRole,
+    PersonName,
+    ShortText,
+)
+
+__all__ = [
+    "Action",
+    "Attendance",
+    "AuditEntry",
+    "ClosureApproval",
+    "Concern",
+    "Deadline",
+    "DeadlineKind",
+    "Escalation",
+    "Finding",
+    "InterventionData",
+    "Meeting",
+    "PanelMember",
+    "ProgressNote",
+    "Provider",
+    "Report",
+    "State",
+]
+
+
+class State(StrEnum):
+    """Lifecycle states; member names equal values so diagrams read the same as the API."""
+
+    planned = "planned"
+    panel_convened = "panel_convened"
+    meetings_held = "meetings_held"
+    report_issued = "report_issued"
+    actions_tracked = "actions_tracked"
+    closed = "closed"
+    cancelled = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (State.closed, State.cancelled)
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Provider(_Value):
+    code: Code = Field(description="Provider (trust) code, e.g. an ODS code")
+    name: ShortText
+    site: ShortText
+    lead_name: PersonName
+    lead_email: Email
+
+
+class Concern(_Value):
+    """The trigger concern. `summary` is published-safe text: no learner names or quotes."""
+
+    likelihood: int = Field(ge=1, le=5)
+    impact: int = Field(ge=1, le=5)
+    source: ConcernSource = ConcernSource.OTHER
+    summary: ShortText
+    override_justification: LongText | None = None
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+
+class PanelMember(_Value):
+    name: PersonName
+    email: Email
+    roles: tuple[PanelRole, ...] = Field(min_length=1)
+    interests_declared: bool = False
+    conflict: ConflictStatus = ConflictStatus.NONE
+
+
+class Attendance(_Value):
+    learners: int = Field(0, ge=0, le=10_000)
+    supervisors: int = Field(0, ge=0, le=10_000)
+    leaders: int = Field(0, ge=0, le=10_000)
+
+    @property
+    def total(self) -> int:
+        return self.learners + self.supervisors + self.leaders
+
+
+class Meeting(_Value):
+    id: str
+    format: MeetingFormat
+    scheduled_on: date | None = None
+    held_on: date | None = None
+    attendance: Attendance | None = None
+
+
+class Finding(_Value):
+    id: str
+    category: FindingCategory | None  # None while unclassified; a final report needs every one
+    text: LongText
+    raised_on: date
+
+
+class Report(_Value):
+    final: bool
+    factual_accuracy_closed_on: date | None
+    issued_on: date
+
+
+class ProgressNote(_Value):
+    on: date
+    by: ActorId
+    note: LongText
+
+
+class Action(_Value):
+    id: str
+    finding_id: str
+    description: LongText
+    owner_name: PersonName
+    owner_email: Email
+    due_on: date
+    status: ActionStatus = ActionStatus.OPEN
+    progress: list[ProgressNote] = Field(default_factory=list)
+    evidence: LongText | None = None
+    accepted_by: ActorId | None = None
+    transfer_reason: LongText | None = None
+    transferred_to: ShortText | None = None
+
+
+class ClosureApproval(_Value):
+    approver: ActorId
+    role: ApproverRole
+    on: date
+
+
+class Escalation(_Value):
+    level: EscalationLevel
+    reason: LongText
+    by: ActorId
+    at: datetime
+
+
+class DeadlineKind(StrEnum):
+    convene_panel = "convene_panel"
+    first_meeting = "first_meeting"
+    imr_response = "imr_response"
+    draft_report = "draft_report"
+    final_report = "final_report"
+    action_plan = "action_plan"
+
+
+class Deadline(_Value):
+    kind: DeadlineKind
+    subject: str = ""  # e.g. the finding an IMR deadline is for
+    due_on: date
+    set_on: date
+    met_on: date | None = None
+
+
+class AuditEntry(_Value):
+    seq: int
+    at: datetime
+    actor: ActorId
+    command: str
+    from_state: State
+    to_state: State
+    summary: str
+    reason: str | None = None
+
+
+class InterventionData(_Value):
+    """Everything an intervention knows. Only ever replaced, never mutated in place."""
+
+    intervention_id: str
+    type: InterventionType
+    risk_bands: RiskBands
+    provider: Provider
+    concern: Concern
+    coordinator: ActorId
+    coordinator_email: Email
+    started_at: datetime
+    state: State = State.planned
+    panel: list[PanelMember] = Field(default_factory=list)
+    chair: PersonName | None = None
+    meetings: list[Meeting] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    report: Report | None = None
+    actions: list[Action] = Field(default_factory=list)
+    closure_approval: ClosureApproval | None = None
+    cancellation_reason: LongText | None = None
+    escalations: list[Escalation] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)
+
+    @property
+    def risk_band(self) -> RiskBand:
+        return self.risk_bands.band(self.concern.score)
+
+    @property
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.met_on is None]
+
+    def open_actions(self) -> list[Action]:
+        return [a for a in self.actions if a.status is ActionStatus.OPEN]
+
+    def overdue_actions(self, today: date) -> list[Action]:
+        return [a for a in self.open_actions() if a.due_on < today]
+
+    def next_deadline(self) -> date | None:
+        dates = [d.due_on for d in self.open_deadlines] + [a.due_on for a in self.open_actions()]
+        return min(dates, default=None)
+
+    def member(self, name: str) -> PanelMember | None:
+        return next((m for m in self.panel if m.name.casefold() == name.casefold()), None)
+
+    def finding(self, finding_id: str) -> Finding | None:
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def meeting(self, meeting_id: str) -> Meeting | None:
+        return next((m for m in self.meetings if m.id == meeting_id), None)

@@ -1,0 +1,109 @@
+"""Closed vocabularies of the domain: roles, formats, finding classes and statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+__all__ = [
+    "ActionStatus",
+    "ActorId",
+    "ApproverRole",
+    "Code",
+    "ConcernSource",
+    "ConflictStatus",
+    "Email",
+    "EscalationLevel",
+    "FindingCategory",
+    "LongText",
+    "MeetingFormat",
+    "PanelRole",
+    "PersonName",
+    "ShortText",
+]
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+]
+ActorId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,119}$")
+]
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    ),
+]
+
+
+class PanelRole(StrEnum):
+    SENIOR_PANEL_MEMBER = "senior_panel_member"
+    SUBJECT_EXPERT = "subject_expert"
+    EXTERNAL_MEMBER = "external_member"
+    LAY_REPRESENTATIVE = "lay_representative"
+    LEARNER_REPRESENTATIVE = "learner_representative"
+    CLINICAL_FACULTY = "clinical_faculty"
+    SENIOR_QUALITY_LEAD = "senior_quality_lead"
+    PROVIDER_EXECUTIVE = "provider_executive"
+    NOTE_TAKER = "note_taker"
+
+
+class ConflictStatus(StrEnum):
+    NONE = "none"
+    MANAGED = "managed"  # declared and mitigated, e.g. programme faculty on a programme review
+    CONFLICTED = "conflicted"
+
+
+class MeetingFormat(StrEnum):
+    FACE_TO_FACE = "face_to_face"
+    VIRTUAL = "virtual"
+    HYBRID = "hybrid"
+
+
+class FindingCategory(StrEnum):
+    GOOD_PRACTICE = "good_practice"
+    CONCERN = "concern"
+    IMMEDIATE_MANDATORY_REQUIREMENT = "immediate_mandatory_requirement"
+    MANDATORY_REQUIREMENT = "mandatory_requirement"
+    RECOMMENDATION = "recommendation"
+
+    @property
+    def is_requirement(self) -> bool:
+        return self in (
+            FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT,
+            FindingCategory.MANDATORY_REQUIREMENT,
+        )
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    TRANSFERRED = "transferred"
+
+
+class ApproverRole(StrEnum):
+    COORDINATOR = "coordinator"
+    QUALITY_LEAD = "quality_lead"
+    DEAN = "dean"
+    DEAN_DELEGATE = "dean_delegate"
+
+
+class EscalationLevel(StrEnum):
+    PROVIDER_EXECUTIVE = "provider_executive"
+    QUALITY_LEAD = "quality_lead"
+    DEAN = "dean"
+    REGULATOR = "regulator"
+
+
+class ConcernSource(StrEnum):
+    NATIONAL_TRAINING_SURVEY = "national_training_survey"
+    NATIONAL_EDUCATION_TRAINING_SURVEY = "national_education_training_survey"
+    LEARNER_REPORT = "learner_report"
+    SUPERVISOR_REPORT = "supervisor_report"
+    PROVIDER_SELF_ASSESSMENT = "provider_self_assessment"
+    OTHER = "other"
