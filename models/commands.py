@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.catalogue import InterventionType, RiskBands
-from models.intervention import Attendance, Concern, PanelMember, Provider
+from models.intervention import Attendance, Concern, InterventionData, PanelMember, Provider
 from models.vocabulary import (
     ActorId,
     ApproverRole,
@@ -39,6 +39,7 @@ __all__ = [
     "RecordMeeting",
     "ScheduleMeeting",
     "StartIntervention",
+    "StartRequest",
     "TransferAction",
 ]
 
@@ -61,6 +62,18 @@ class Event(StrEnum):
     escalate = "escalate"
 
 
+class StartRequest(BaseModel):
+    """What a coordinator gives to start an intervention."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ShortText = Field(description="Type code, name or alias from the catalogue")
+    provider: Provider
+    concern: Concern
+    coordinator: ActorId
+    coordinator_email: Email
+
+
 class StartIntervention(BaseModel):
     """Workflow input. The type and risk bands are copied in so a catalogue edit never changes
     an intervention that is already running."""
@@ -76,6 +89,8 @@ class StartIntervention(BaseModel):
     coordinator_email: Email
     # Continue-as-new once history has this many events (None: when the server suggests it).
     continue_as_new_after_events: int | None = Field(None, ge=50)
+    # Set only when a run continues as new: the state it hands over.
+    resume_from: InterventionData | None = None
 
 
 class Command(BaseModel):

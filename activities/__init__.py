@@ -1,0 +1,1 @@
+"""Effects: database writes, notifications and scheduling, each idempotent."""

@@ -1,0 +1,197 @@
+"""The client side of interventions: start, command and read them through Temporal.
+
+The CLI and the HTTP API are thin layers over this; every refusal arrives as an
+`InterventionError` carrying the field and rule of each problem.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from models.catalogue import Catalogue
+from models.commands import COMMAND_MODELS, Command, Event, StartIntervention, StartRequest
+from models.errors import ErrorType, Problem, ProblemError
+from models.guards import start_problems
+from models.intervention import InterventionData
+from models.status import CommandResult, InterventionStatus
+from workflows import monitoring
+from workflows.intervention import InterventionWorkflow
+
+__all__ = ["InterventionError", "Interventions", "intervention_id_for", "problems_from"]
+
+_ID_PREFIX = "intervention-"
+# Request IDs map to workflow IDs through a name-based UUID, so the ID reveals nothing.
+_REQUEST_NAMESPACE = uuid.UUID("6f1d2c55-3f0e-4c84-9a53-3f1c2d7b8e10")
+
+
+class InterventionError(Exception):
+    """A refused or invalid request; `error_type` says which, `problems` say why."""
+
+    def __init__(self, error_type: ErrorType, problems: list[Problem]) -> None:
+        self.error_type = error_type
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
+    return [
+        Problem(
+            field=prefix + (".".join(str(part) for part in err["loc"]) or "body"),
+            rule=err["msg"],
+        )
+        for err in error.errors()
+    ]
+
+
+def intervention_id_for(request_id: str | None) -> str:
+    if request_id is None:
+        return f"{_ID_PREFIX}{uuid.uuid4()}"
+    return f"{_ID_PREFIX}{uuid.uuid5(_REQUEST_NAMESPACE, request_id)}"
+
+
+def _check_id(intervention_id: str) -> None:
+    rest = intervention_id.removeprefix(_ID_PREFIX)
+    try:
+        uuid.UUID(rest)
+    except ValueError:
+        raise InterventionError(
+            ErrorType.UNKNOWN_REFERENCE,
+            [Problem(field="intervention_id", rule=f"{intervention_id!r} is not an intervention "
+                     f"ID (they look like {_ID_PREFIX}<uuid>)")],
+        ) from None
+    if not intervention_id.startswith(_ID_PREFIX):
+        raise InterventionError(
+            ErrorType.UNKNOWN_REFERENCE,
+            [Problem(field="intervention_id", rule=f"intervention IDs start with {_ID_PREFIX}")],
+        )
+
+
+def _not_found(intervention_id: str) -> InterventionError:
+    return InterventionError(
+        ErrorType.UNKNOWN_REFERENCE,
+        [Problem(field="intervention_id", rule=f"no intervention {intervention_id}")],
+    )
+
+
+def _from_failure(error: WorkflowUpdateFailedError) -> InterventionError:
+    cause = error.cause
+    if isinstance(cause, ApplicationError):
+        details = cause.details[0] if cause.details else []
+        problems = [Problem.model_validate(p) for p in details] or [
+            Problem(field="command", rule=cause.message)
+        ]
+        return InterventionError(ErrorType(cause.type or ErrorType.COMMAND_REFUSED), problems)
+    return InterventionError(ErrorType.COMMAND_REFUSED, [Problem(field="command", rule=str(cause))])
+
+
+class Interventions:
+    def __init__(self, client: Client, *, task_queue: str, catalogue: Catalogue) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._catalogue = catalogue
+
+    def build_start(self, request: StartRequest, intervention_id: str) -> StartIntervention:
+        try:
+            kind = self._catalogue.get(request.type)
+        except ProblemError as error:
+            raise InterventionError(ErrorType.INVALID_INPUT, error.problems) from None
+        start = StartIntervention(
+            intervention_id=intervention_id,
+            type=kind,
+            risk_bands=self._catalogue.risk_bands,
+            provider=request.provider,
+            concern=request.concern,
+            coordinator=request.coordinator,
+            coordinator_email=request.coordinator_email,
+        )
+        problems = start_problems(start)
+        if problems:
+            raise InterventionError(ErrorType.INVALID_INPUT, problems)
+        return start
+
+    async def start(
+        self, request: StartRequest | Mapping[str, Any], *, request_id: str | None = None
+    ) -> str:
+        """Start an intervention; the same `request_id` always returns the same intervention."""
+        if not isinstance(request, StartRequest):
+            try:
+                request = StartRequest.model_validate(request)
+            except ValidationError as error:
+                raise InterventionError(ErrorType.INVALID_INPUT, problems_from(error)) from None
+        intervention_id = intervention_id_for(request_id)
+        start = self.build_start(request, intervention_id)
+        preview = _preview(start)
+        await self._client.start_workflow(
+            InterventionWorkflow.run,
+            start,
+            id=intervention_id,
+            task_queue=self._task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=monitoring.initial_search_attributes(preview, preview.started_at.date()),
+            static_summary=monitoring.static_summary(preview),
+            static_details=monitoring.static_details(preview),
+        )
+        return intervention_id
+
+    def _handle(self, intervention_id: str) -> WorkflowHandle[Any, Any]:
+        _check_id(intervention_id)
+        return self._client.get_workflow_handle(intervention_id)
+
+    async def command(
+        self, intervention_id: str, event: Event, payload: Command | Mapping[str, Any]
+    ) -> CommandResult:
+        model = COMMAND_MODELS[event]
+        if not isinstance(payload, model):
+            try:
+                payload = model.model_validate(payload)
+            except ValidationError as error:
+                raise InterventionError(ErrorType.INVALID_INPUT, problems_from(error)) from None
+        handle = self._handle(intervention_id)
+        try:
+            result: CommandResult = await handle.execute_update(
+                event.value, payload, result_type=CommandResult
+            )
+        except WorkflowUpdateFailedError as error:
+            raise _from_failure(error) from None
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise _not_found(intervention_id) from None
+            raise
+        return result
+
+    async def status(self, intervention_id: str) -> InterventionStatus:
+        handle = self._handle(intervention_id)
+        try:
+            status: InterventionStatus = await handle.query(
+                InterventionWorkflow.status, result_type=InterventionStatus
+            )
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                raise _not_found(intervention_id) from None
+            raise
+        return status
+
+
+def _preview(start: StartIntervention) -> InterventionData:
+    """The data the workflow will start with, for its first search attributes and summary."""
+    from datetime import UTC, datetime
+
+    return InterventionData(
+        intervention_id=start.intervention_id,
+        type=start.type,
+        risk_bands=start.risk_bands,
+        provider=start.provider,
+        concern=start.concern,
+        coordinator=start.coordinator,
+        coordinator_email=start.coordinator_email,
+        started_at=datetime.now(UTC),
+    )

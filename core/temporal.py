@@ -1,0 +1,35 @@
+"""Connecting to Temporal: the embedded dev server, a cluster, or Temporal Cloud."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+
+from core.settings import Settings
+
+__all__ = ["connect", "tls_config"]
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """TLS from settings; an API key alone (Temporal Cloud) implies TLS with system roots."""
+    if not (settings.temporal_tls_cert or settings.temporal_tls_ca or settings.temporal_api_key):
+        return False
+    if bool(settings.temporal_tls_cert) != bool(settings.temporal_tls_key):
+        raise ValueError("QI_TEMPORAL_TLS_CERT and QI_TEMPORAL_TLS_KEY must be set together")
+    return TLSConfig(
+        server_root_ca_cert=settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None,
+        client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
+        client_private_key=settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None,
+    )
+
+
+async def connect(settings: Settings, address: str | None = None) -> Client:
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        tls=tls_config(settings),
+        api_key=api_key,
+    )
