@@ -10,9 +10,12 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.notifications import NotificationActivities, Notifier
+from activities.notifications import NotificationActivities, Notifier, build_notifier
 from activities.recording import RecordingActivities
 from activities.scheduling import plan_deadlines
+from core.database import make_engine, migrate
+from core.settings import Settings
+from core.temporal import connect
 from workflows.intervention import InterventionWorkflow
 
 __all__ = ["build_worker", "main"]
@@ -44,14 +47,8 @@ def build_worker(
     )
 
 
-async def run_worker(settings: object | None = None) -> None:
+async def run_worker(settings: Settings) -> None:
     """Run a worker against the Temporal the settings name, until cancelled."""
-    from activities.notifications import build_notifier
-    from core.database import make_engine, migrate
-    from core.settings import Settings
-    from core.temporal import connect
-
-    settings = settings if isinstance(settings, Settings) else Settings()
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     client = await connect(settings)
@@ -69,7 +66,7 @@ async def run_worker(settings: object | None = None) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker())
+    asyncio.run(run_worker(Settings()))
 
 
 if __name__ == "__main__":

@@ -103,6 +103,8 @@ class Command(BaseModel):
 
 
 class ConvenePanel(Command):
+    """Name the chair and panel; every member declares interests first."""
+
     members: list[PanelMember] = Field(min_length=1, max_length=30)
     chair: PersonName
 
@@ -115,11 +117,15 @@ class ConvenePanel(Command):
 
 
 class ScheduleMeeting(Command):
+    """Book a review meeting."""
+
     scheduled_on: date
     format: MeetingFormat
 
 
 class RecordMeeting(Command):
+    """Record a meeting as held, with attendance by group."""
+
     meeting_id: str | None = Field(None, description="A scheduled meeting; omit for a new one")
     held_on: date
     format: MeetingFormat
@@ -135,12 +141,16 @@ class FindingInput(BaseModel):
 
 
 class IssueReport(Command):
+    """Issue the final report with its classified findings."""
+
     final: bool
     factual_accuracy_closed_on: date | None
     findings: list[FindingInput] = Field(default_factory=list, max_length=100)
 
 
 class AddAction(Command):
+    """Add an action, with owner and due date, answering a finding."""
+
     finding_id: ShortText
     description: LongText
     owner_name: PersonName
@@ -149,38 +159,50 @@ class AddAction(Command):
 
 
 class AgreeActionPlan(Command):
-    pass
+    """Agree the action plan and start tracking actions."""
 
 
 class RecordActionProgress(Command):
+    """Note progress on an open action."""
+
     action_id: ShortText
     note: LongText
 
 
 class AcceptAction(Command):
+    """Accept an action as done, on evidence, by someone other than its owner."""
+
     action_id: ShortText
     evidence: LongText
 
 
 class TransferAction(Command):
+    """Transfer an action elsewhere (e.g. to another review), with a reason."""
+
     action_id: ShortText
     transferred_to: ShortText
     reason: LongText
 
 
 class ApproveClosure(Command):
+    """Approve closure (urgent reviews: the dean or a delegate)."""
+
     role: ApproverRole
 
 
 class Close(Command):
-    pass
+    """Close the intervention once every requirement is resolved."""
 
 
 class Cancel(Command):
+    """Cancel before any meeting has been held, with a reason."""
+
     reason: LongText
 
 
 class Escalate(Command):
+    """Record an escalation (a flag and a record, not a state)."""
+
     level: EscalationLevel
     reason: LongText
 

@@ -1,0 +1,65 @@
+"""Human-readable tables for the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from models.status import InterventionStatus
+
+__all__ = ["print_audit", "print_list", "print_status"]
+
+
+def print_status(console: Console, status: InterventionStatus) -> None:
+    d = status.data
+    console.print(f"[bold]{d.intervention_id}[/]  {d.type.name}  [cyan]{d.state}[/]")
+    console.print(f"provider {d.provider.code} {d.provider.name}, {d.provider.site}; "
+                  f"risk {d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band});"
+                  f" coordinator {d.coordinator}", highlight=False)
+    if d.panel:
+        console.print(f"panel: chair {d.chair}; " + ", ".join(
+            f"{m.name} ({'+'.join(m.roles)})" for m in d.panel), highlight=False)
+    if d.meetings:
+        console.print("meetings: " + ", ".join(
+            f"{m.id} {m.format} " + (f"held {m.held_on}" if m.held_on else f"booked {m.scheduled_on}")
+            for m in d.meetings), highlight=False)
+    if d.findings:
+        console.print("findings: " + ", ".join(f"{f.id} {f.category or 'unclassified'}"
+                                               for f in d.findings), highlight=False)
+    if d.actions:
+        grid = Table("action", "finding", "owner", "due", "status", title="Actions")
+        for a in d.actions:
+            grid.add_row(a.id, a.finding_id, a.owner_name, a.due_on.isoformat(), a.status)
+        console.print(grid)
+    if d.deadlines:
+        grid = Table("deadline", "for", "due", "met", title="Deadlines")
+        for dl in d.deadlines:
+            grid.add_row(dl.kind, dl.subject or "-", dl.due_on.isoformat(),
+                         dl.met_on.isoformat() if dl.met_on else "open")
+        console.print(grid)
+    for e in d.escalations:
+        console.print(f"[yellow]escalated[/] to {e.level} by {e.by} on {e.at:%Y-%m-%d}: {e.reason}")
+    grid = Table("next command", "moves to", "needs", title="Allowed next")
+    for step in status.next_steps:
+        grid.add_row(step.command.value, step.moves_to or "(stays)",
+                     "\n".join(step.blocked_by) or "ready")
+    console.print(grid)
+
+
+def print_list(console: Console, rows: Sequence[Any]) -> None:
+    grid = Table("id", "type", "provider", "state", "risk", "next deadline", "open", "overdue")
+    for r in rows:
+        grid.add_row(r.id, r.type_code, r.provider_code, r.state, r.risk_band,
+                     r.next_deadline.isoformat() if r.next_deadline else "-",
+                     str(r.open_actions), str(r.overdue_actions))
+    console.print(grid)
+
+
+def print_audit(console: Console, rows: Sequence[Any]) -> None:
+    grid = Table("#", "when", "who", "what", "why")
+    for r in rows:
+        grid.add_row(str(r.seq), f"{r.at:%Y-%m-%d %H:%M}", r.actor, r.summary, r.reason or "")
+    console.print(grid)
