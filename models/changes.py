@@ -49,7 +49,9 @@ def _open_action(data: InterventionData, action_id: str) -> Action:
     action = data.action(action_id)
     if action is None:
         known = ", ".join(a.id for a in data.actions) or "none yet"
-        raise _unknown("action_id", f"no action {action_id!r} in this intervention (known: {known})")
+        raise _unknown(
+            "action_id", f"no action {action_id!r} in this intervention (known: {known})"
+        )
     if action.status is not ActionStatus.OPEN:
         raise ProblemError(
             [Problem(field="action_id", rule=f"action {action_id} is already {action.status}")],

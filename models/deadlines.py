@@ -40,7 +40,9 @@ class DeadlineRequest(BaseModel):
     working_days: int
 
 
-def _request(sla: SlaProfile, kind: DeadlineKind, anchor: date, subject: str = "") -> DeadlineRequest:
+def _request(
+    sla: SlaProfile, kind: DeadlineKind, anchor: date, subject: str = ""
+) -> DeadlineRequest:
     days: int = getattr(sla, _SLA_FIELD[kind])
     return DeadlineRequest(kind=kind, subject=subject, anchor=anchor, working_days=days)
 
@@ -71,7 +73,9 @@ def deadlines_started(
     return []
 
 
-def deadlines_met(event: Event, command: Command, after: InterventionData) -> set[tuple[DeadlineKind, str]]:
+def deadlines_met(
+    event: Event, command: Command, after: InterventionData
+) -> set[tuple[DeadlineKind, str]]:
     met = {(kind, "") for kind in _MET_BY.get(event, ())}
     if isinstance(command, AddAction):
         met.add((DeadlineKind.imr_response, command.finding_id))

@@ -174,7 +174,8 @@ def actions_fit_their_findings(data: InterventionData, today: date) -> list[Prob
 def every_requirement_has_action(data: InterventionData, today: date) -> list[Problem]:
     answered = {a.finding_id for a in data.actions}
     return [
-        Problem(field="actions", rule=f"requirement {f.id} has no action with an owner and due date")
+        Problem(field="actions",
+                rule=f"requirement {f.id} has no action with an owner and due date")
         for f in data.findings
         if f.category is not None and f.category.is_requirement and f.id not in answered
     ]
@@ -213,7 +214,8 @@ def closure_approver_allowed(data: InterventionData, today: date) -> list[Proble
 def closure_approved(data: InterventionData, today: date) -> list[Problem]:
     if data.closure_approval is None:
         roles = " or ".join(data.type.closure_approver_roles)
-        return [Problem(field="closure_approval", rule=f"closure must first be approved by {roles}")]
+        return [Problem(field="closure_approval",
+                        rule=f"closure must first be approved by {roles}")]
     return []
 
 

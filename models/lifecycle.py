@@ -62,7 +62,8 @@ TRANSITIONS: tuple[Step, ...] = (
     Step(Event.approve_closure, (State.actions_tracked,), None, (g.closure_approver_allowed,)),
     Step(Event.close, (State.actions_tracked,), State.closed,
          (g.every_requirement_resolved, g.closure_approved)),
-    Step(Event.cancel, (State.planned, State.panel_convened), State.cancelled, (g.no_meeting_held,)),
+    Step(Event.cancel, (State.planned, State.panel_convened), State.cancelled,
+         (g.no_meeting_held,)),
     Step(Event.escalate, OPEN_STATES, None),
 )
 
