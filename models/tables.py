@@ -1,0 +1,246 @@
+"""The read model: one projection of each intervention's workflow state, for listing and search.
+
+The workflow is the source of truth; these tables are rebuilt from its snapshots and may lag.
+Families follow `XBase` (shared columns) / `X(table=True)` / `XPublic` (what queries return),
+so no caller ever holds a table object outside a session. `datetime` fields map to sqlmodel's
+`UTCDateTime` (`DateTime(timezone=True)`): aware UTC in, aware UTC out, on SQLite too.
+Enum-valued columns are plain strings so a new state or category needs no database enum change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.catalogue import RiskBand
+from models.intervention import DeadlineKind, State
+from models.vocabulary import (
+    ActionStatus,
+    ConflictStatus,
+    FindingCategory,
+    MeetingFormat,
+    PanelRole,
+)
+
+__all__ = [
+    "Action",
+    "ActionPublic",
+    "AuditEntry",
+    "AuditEntryPublic",
+    "Deadline",
+    "DeadlinePublic",
+    "Finding",
+    "FindingPublic",
+    "Intervention",
+    "InterventionDetail",
+    "InterventionPublic",
+    "Meeting",
+    "MeetingPublic",
+    "Notification",
+    "NotificationStatus",
+    "PanelMember",
+    "PanelMemberPublic",
+]
+
+_ID = 200  # workflow ids and idempotency keys are built from them
+_CODE = 40
+_SHORT = 200
+_PERSON = 120
+_EMAIL = 254
+_SUBJECT = 300  # models.effects.Message.subject
+_INTERVENTION_FK = "intervention.id"
+
+
+class InterventionBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=_ID)
+    type_code: str = Field(max_length=_CODE, index=True)
+    type_name: str = Field(max_length=_SHORT)
+    provider_code: str = Field(max_length=_CODE, index=True)
+    provider_name: str = Field(max_length=_SHORT)
+    site: str = Field(max_length=_SHORT)
+    state: State = Field(sa_type=String(32), index=True)
+    likelihood: int
+    impact: int
+    score: int
+    risk_band: RiskBand = Field(sa_type=String(16))
+    coordinator: str = Field(max_length=_PERSON)
+    started_at: datetime = Field(index=True)  # the default listing order
+    updated_at: datetime
+    closed_at: datetime | None = None
+    next_deadline: date | None = Field(default=None, index=True)
+    open_actions: int = 0
+    overdue_actions: int = 0
+    escalated: bool = False
+    # len(audit) of the snapshot written; a smaller one arriving late must not roll back.
+    version: int
+
+
+class Intervention(InterventionBase, table=True):
+    __tablename__ = "intervention"
+
+
+class InterventionPublic(InterventionBase):
+    pass
+
+
+class PanelMemberBase(SQLModel):
+    seq: int  # position on the panel: members have no id of their own
+    name: str = Field(max_length=_PERSON)
+    email: str = Field(max_length=_EMAIL)
+    roles: list[PanelRole] = Field(sa_type=JSON)
+    chair: bool = False
+    interests_declared: bool = False
+    conflict: ConflictStatus = Field(sa_type=String(16))
+
+
+class PanelMember(PanelMemberBase, table=True):
+    __tablename__ = "panel_member"
+    # intervention_id leads the key so "replace this intervention's rows" uses the index.
+    __table_args__ = (PrimaryKeyConstraint("intervention_id", "seq"),)
+    intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
+
+
+class PanelMemberPublic(PanelMemberBase):
+    pass
+
+
+class MeetingBase(SQLModel):
+    id: str = Field(max_length=_CODE)
+    format: MeetingFormat = Field(sa_type=String(16))
+    scheduled_on: date | None = None
+    held_on: date | None = None
+    # Attendance counts; all null until the meeting is recorded as held.
+    learners: int | None = None
+    supervisors: int | None = None
+    leaders: int | None = None
+
+
+class Meeting(MeetingBase, table=True):
+    __tablename__ = "meeting"
+    __table_args__ = (PrimaryKeyConstraint("intervention_id", "id"),)
+    intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
+
+
+class MeetingPublic(MeetingBase):
+    pass
+
+
+class FindingBase(SQLModel):
+    id: str = Field(max_length=_CODE)
+    category: FindingCategory | None = Field(default=None, sa_type=String(48))
+    text: str = Field(sa_type=Text)
+    raised_on: date
+
+
+class Finding(FindingBase, table=True):
+    __tablename__ = "finding"
+    __table_args__ = (PrimaryKeyConstraint("intervention_id", "id"),)
+    intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
+
+
+class FindingPublic(FindingBase):
+    pass
+
+
+class ActionBase(SQLModel):
+    id: str = Field(max_length=_CODE)
+    finding_id: str = Field(max_length=_CODE)
+    description: str = Field(sa_type=Text)
+    owner_name: str = Field(max_length=_PERSON)
+    owner_email: str = Field(max_length=_EMAIL)
+    due_on: date
+    status: ActionStatus = Field(sa_type=String(16))
+    evidence: str | None = Field(default=None, sa_type=Text)
+    accepted_by: str | None = Field(default=None, max_length=_PERSON)
+    transfer_reason: str | None = Field(default=None, sa_type=Text)
+    transferred_to: str | None = Field(default=None, max_length=_SHORT)
+
+
+class Action(ActionBase, table=True):
+    __tablename__ = "action"
+    __table_args__ = (PrimaryKeyConstraint("intervention_id", "id"),)
+    intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
+
+
+class ActionPublic(ActionBase):
+    pass
+
+
+class DeadlineBase(SQLModel):
+    seq: int  # position in the intervention's list: a kind can recur (one IMR deadline each)
+    kind: DeadlineKind = Field(sa_type=String(32))
+    subject: str = Field(default="", max_length=_SHORT)
+    due_on: date
+    set_on: date
+    met_on: date | None = None
+
+
+class Deadline(DeadlineBase, table=True):
+    __tablename__ = "deadline"
+    __table_args__ = (PrimaryKeyConstraint("intervention_id", "seq"),)
+    intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
+
+
+class DeadlinePublic(DeadlineBase):
+    pass
+
+
+class AuditEntryBase(SQLModel):
+    seq: int
+    at: datetime
+    actor: str = Field(max_length=_PERSON)
+    command: str = Field(max_length=_CODE)
+    from_state: State = Field(sa_type=String(32))
+    to_state: State = Field(sa_type=String(32))
+    summary: str = Field(sa_type=Text)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class AuditEntry(AuditEntryBase, table=True):
+    """Append-only: rows are inserted if absent and never updated or deleted by the app."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        PrimaryKeyConstraint("intervention_id", "seq"),
+        UniqueConstraint("idempotency_key", name="uq_audit_entry_idempotency_key"),
+    )
+    intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
+    idempotency_key: str = Field(max_length=2 * _ID)
+
+
+class AuditEntryPublic(AuditEntryBase):
+    intervention_id: str
+
+
+class NotificationStatus(StrEnum):
+    SENDING = "sending"
+    SENT = "sent"
+
+
+class Notification(SQLModel, table=True):
+    """The e-mail ledger: one row per idempotency key is what makes a send at-most-once.
+
+    No foreign key to `intervention`: a message may go out before the first snapshot lands.
+    """
+
+    __tablename__ = "notification"
+    idempotency_key: str = Field(primary_key=True, max_length=2 * _ID)
+    intervention_id: str = Field(max_length=_ID, index=True)
+    recipients: list[str] = Field(sa_type=JSON)
+    subject: str = Field(max_length=_SUBJECT)
+    status: NotificationStatus = Field(sa_type=String(16))
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class InterventionDetail(InterventionPublic):
+    """One intervention with its child rows, for a coordinator's "show" view."""
+
+    panel: list[PanelMemberPublic] = Field(default_factory=list)
+    meetings: list[MeetingPublic] = Field(default_factory=list)
+    findings: list[FindingPublic] = Field(default_factory=list)
+    actions: list[ActionPublic] = Field(default_factory=list)
+    deadlines: list[DeadlinePublic] = Field(default_factory=list)
