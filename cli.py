@@ -157,11 +157,11 @@ _START_OPTIONS = field_options(StartRequest)
 def start(request_id: str | None, data: str | None, as_json: bool, **values: Any) -> None:
     """Start an intervention."""
     payload = assemble(_START_OPTIONS, values, data)
-    intervention_id = _run(lambda s: s.start(payload, request_id=request_id))
+    status = _run(lambda s: s.start(payload, request_id=request_id))
     if as_json:
-        click.echo(json.dumps({"intervention_id": intervention_id}))
+        click.echo(status.model_dump_json(indent=2))
     else:
-        click.echo(intervention_id)
+        click.echo(status.data.intervention_id)
 
 
 @cli.command()

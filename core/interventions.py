@@ -11,7 +11,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -119,8 +124,10 @@ class Interventions:
 
     async def start(
         self, request: StartRequest | Mapping[str, Any], *, request_id: str | None = None
-    ) -> str:
-        """Start an intervention; the same `request_id` always returns the same intervention."""
+    ) -> InterventionStatus:
+        """Start an intervention and return it planned, with its first deadline.
+
+        The same `request_id` always returns the same intervention, started once."""
         if not isinstance(request, StartRequest):
             try:
                 request = StartRequest.model_validate(request)
@@ -129,7 +136,7 @@ class Interventions:
         intervention_id = intervention_id_for(request_id)
         start = self.build_start(request, intervention_id)
         preview = _preview(start)
-        await self._client.start_workflow(
+        operation = WithStartWorkflowOperation(
             InterventionWorkflow.run,
             start,
             id=intervention_id,
@@ -140,7 +147,14 @@ class Interventions:
             static_summary=monitoring.static_summary(preview),
             static_details=monitoring.static_details(preview),
         )
-        return intervention_id
+        try:
+            status: InterventionStatus = await self._client.execute_update_with_start_workflow(
+                InterventionWorkflow.planned, start_workflow_operation=operation,
+                result_type=InterventionStatus,
+            )
+        except WorkflowUpdateFailedError as error:
+            raise _from_failure(error) from None
+        return status
 
     def _handle(self, intervention_id: str) -> WorkflowHandle[Any, Any]:
         _check_id(intervention_id)

@@ -44,6 +44,8 @@ class InterventionWorkflow:
     def __init__(self, start: StartIntervention) -> None:
         self._start = start
         self._lock = asyncio.Lock()
+        # Commands wait until the start itself is planned and recorded, so it comes first.
+        self._started = start.resume_from is not None
         self._data = start.resume_from or InterventionData(
             intervention_id=start.intervention_id,
             type=start.type,
@@ -63,6 +65,7 @@ class InterventionWorkflow:
                 raise _refusal(ProblemError(problems))
             async with self._lock:
                 await self._begin()
+            self._started = True
         await workflow.wait_condition(
             lambda: self._data.state.terminal or self._should_continue_as_new()
         )
@@ -74,6 +77,12 @@ class InterventionWorkflow:
     @workflow.query(name="status")
     def status(self) -> InterventionStatus:
         return describe(self._data, workflow.now().date())
+
+    @workflow.update(name="planned")
+    async def planned(self) -> InterventionStatus:
+        """Completes once the start is planned and recorded; sent together with the start."""
+        await workflow.wait_condition(lambda: self._started)
+        return self.status()
 
     # -- coordinator commands: one update each, validated before anything is written ---------
 
@@ -200,6 +209,7 @@ class InterventionWorkflow:
             raise _refusal(error) from None
 
     async def _handle(self, event: Event, cmd: c.Command) -> CommandResult:
+        await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             try:  # another command may have changed the data since validation
                 candidate, state = self._candidate(event, cmd)

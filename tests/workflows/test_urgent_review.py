@@ -12,11 +12,13 @@ from models.intervention import DeadlineKind, State
 from models.tables import AuditEntry, Intervention
 from tests import scenario
 from tests.workflows.conftest import Harness
+from workflows.intervention import InterventionWorkflow
 from workflows.monitoring import INTERVENTION_STATE
 
 
 async def _started(h: Harness, **overrides: object) -> str:
-    return await h.service.start(scenario.start_request(**overrides))
+    status = await h.service.start(scenario.start_request(**overrides))
+    return status.data.intervention_id
 
 
 async def test_urgent_review_runs_from_planned_to_closed(dev: Harness) -> None:
@@ -29,7 +31,7 @@ async def test_urgent_review_runs_from_planned_to_closed(dev: Harness) -> None:
         State.panel_convened, State.meetings_held, State.report_issued, State.report_issued,
         State.actions_tracked, State.actions_tracked, State.actions_tracked, State.closed,
     ]
-    handle = dev.client.get_workflow_handle(intervention_id)
+    handle = dev.client.get_workflow_handle_for(InterventionWorkflow.run, intervention_id)
     final = await handle.result()
     assert final.data.state is State.closed
     assert [a.command for a in final.data.audit] == ["start", *[e.value for e, _ in scenario.URGENT_PATH]]
@@ -77,9 +79,10 @@ async def test_same_request_id_returns_the_same_intervention(dev: Harness) -> No
     first = await dev.service.start(scenario.start_request(), request_id="survey-2026-17")
     again = await dev.service.start(scenario.start_request(), request_id="survey-2026-17")
     other = await dev.service.start(scenario.start_request(), request_id="survey-2026-18")
-    assert first == again
-    assert other != first
-    assert "survey" not in first
+    assert first.data.intervention_id == again.data.intervention_id
+    assert first.data.started_at == again.data.started_at
+    assert other.data.intervention_id != first.data.intervention_id
+    assert "survey" not in first.data.intervention_id
 
 
 async def _history_length(h: Harness, intervention_id: str) -> int:
