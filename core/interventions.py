@@ -136,6 +136,7 @@ class Interventions:
         intervention_id = intervention_id_for(request_id)
         start = self.build_start(request, intervention_id)
         preview = _preview(start)
+        today = preview.started_at.date()
         operation = WithStartWorkflowOperation(
             InterventionWorkflow.run,
             start,
@@ -143,7 +144,7 @@ class Interventions:
             task_queue=self._task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=monitoring.initial_search_attributes(preview, preview.started_at.date()),
+            search_attributes=monitoring.initial_search_attributes(preview, today),
             static_summary=monitoring.static_summary(preview),
             static_details=monitoring.static_details(preview),
         )

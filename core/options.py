@@ -63,7 +63,8 @@ def _is_model(annotation: Any) -> bool:
 def _describe(annotation: Any, description: str | None) -> str:
     text = description or ""
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        text = (text + " " if text else "") + "one of: " + ", ".join(str(m.value) for m in annotation)
+        choices = ", ".join(str(m.value) for m in annotation)
+        text = f"{text} one of: {choices}" if text else f"one of: {choices}"
     return text
 
 
@@ -119,7 +120,9 @@ def _load_data(data: str | None) -> dict[str, Any]:
     return loaded
 
 
-def assemble(options: list[FieldOption], values: dict[str, Any], data: str | None) -> dict[str, Any]:
+def assemble(
+    options: list[FieldOption], values: dict[str, Any], data: str | None
+) -> dict[str, Any]:
     """The payload: `--data` JSON first, then every option the user gave on top of it."""
     payload = _load_data(data)
     for option in options:

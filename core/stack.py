@@ -73,17 +73,17 @@ class EmbeddedTemporal:
             args += ["--search-attribute", f"{key.name}={kind}"]
         return args
 
-    async def start(self, timeout: float = 60.0) -> None:
+    async def start(self, startup_seconds: float = 60.0) -> None:
         self.db_file.parent.mkdir(parents=True, exist_ok=True)
         log = (self.log_file or self.db_file.with_suffix(".log")).open("ab")
         self._process = await asyncio.create_subprocess_exec(
             *self.command(), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL
         )
         log.close()
-        await self._wait_ready(timeout)
+        await self._wait_ready(startup_seconds)
 
-    async def _wait_ready(self, timeout: float) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def _wait_ready(self, startup_seconds: float) -> None:
+        deadline = asyncio.get_running_loop().time() + startup_seconds
         while True:
             if self._process is not None and self._process.returncode is not None:
                 raise RuntimeError(f"the Temporal dev server exited with {self._process.returncode}"
@@ -97,13 +97,13 @@ class EmbeddedTemporal:
                     raise TimeoutError(f"Temporal did not answer on {self.address}") from None
                 await asyncio.sleep(0.25)
 
-    async def stop(self, timeout: float = 15.0) -> None:
+    async def stop(self, grace_seconds: float = 15.0) -> None:
         process, self._process = self._process, None
         if process is None or process.returncode is not None:
             return
         process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), timeout)
+            await asyncio.wait_for(process.wait(), grace_seconds)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()

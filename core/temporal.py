@@ -17,10 +17,11 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
         return False
     if bool(settings.temporal_tls_cert) != bool(settings.temporal_tls_key):
         raise ValueError("QI_TEMPORAL_TLS_CERT and QI_TEMPORAL_TLS_KEY must be set together")
+    ca, cert, key = settings.temporal_tls_ca, settings.temporal_tls_cert, settings.temporal_tls_key
     return TLSConfig(
-        server_root_ca_cert=settings.temporal_tls_ca.read_bytes() if settings.temporal_tls_ca else None,
-        client_cert=settings.temporal_tls_cert.read_bytes() if settings.temporal_tls_cert else None,
-        client_private_key=settings.temporal_tls_key.read_bytes() if settings.temporal_tls_key else None,
+        server_root_ca_cert=ca.read_bytes() if ca else None,
+        client_cert=cert.read_bytes() if cert else None,
+        client_private_key=key.read_bytes() if key else None,
     )
 
 

@@ -16,15 +16,16 @@ __all__ = ["print_audit", "print_list", "print_status"]
 def print_status(console: Console, status: InterventionStatus) -> None:
     d = status.data
     console.print(f"[bold]{d.intervention_id}[/]  {d.type.name}  [cyan]{d.state}[/]")
+    risk = f"{d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band})"
     console.print(f"provider {d.provider.code} {d.provider.name}, {d.provider.site}; "
-                  f"risk {d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band});"
-                  f" coordinator {d.coordinator}", highlight=False)
+                  f"risk {risk}; coordinator {d.coordinator}", highlight=False)
     if d.panel:
         console.print(f"panel: chair {d.chair}; " + ", ".join(
             f"{m.name} ({'+'.join(m.roles)})" for m in d.panel), highlight=False)
     if d.meetings:
         console.print("meetings: " + ", ".join(
-            f"{m.id} {m.format} " + (f"held {m.held_on}" if m.held_on else f"booked {m.scheduled_on}")
+            f"{m.id} {m.format} "
+            + (f"held {m.held_on}" if m.held_on else f"booked {m.scheduled_on}")
             for m in d.meetings), highlight=False)
     if d.findings:
         console.print("findings: " + ", ".join(f"{f.id} {f.category or 'unclassified'}"

@@ -25,8 +25,12 @@ def start_request(type_code: str = "urgent_risk_review", **overrides: Any) -> di
             "lead_name": "Dr Morgan Hale",
             "lead_email": "dme@northshire.example.nhs.uk",
         },
-        "concern": {"likelihood": 4, "impact": 4, "source": "national_training_survey",
-                    "summary": "Supervision gaps reported on night shifts"},
+        "concern": {
+            "likelihood": 4,
+            "impact": 4,
+            "source": "national_training_survey",
+            "summary": "Supervision gaps reported on night shifts",
+        },
         "coordinator": COORDINATOR,
         "coordinator_email": "c.okafor@quality.example.nhs.uk",
     }
@@ -36,8 +40,13 @@ def start_request(type_code: str = "urgent_risk_review", **overrides: Any) -> di
 
 def member(name: str, *roles: str, conflict: str = "none", declared: bool = True) -> dict[str, Any]:
     email = name.lower().replace(" ", ".").replace("dr.", "") + "@panel.example.nhs.uk"
-    return {"name": name, "email": email, "roles": list(roles),
-            "interests_declared": declared, "conflict": conflict}
+    return {
+        "name": name,
+        "email": email,
+        "roles": list(roles),
+        "interests_declared": declared,
+        "conflict": conflict,
+    }
 
 
 def urgent_panel() -> dict[str, Any]:
@@ -98,8 +107,14 @@ URGENT_PATH: list[tuple[Event, dict[str, Any]]] = [
     (Event.issue_report, report()),
     (Event.add_action, action()),
     (Event.agree_action_plan, {"actor": COORDINATOR}),
-    (Event.accept_action, {"actor": COORDINATOR, "action_id": "A1",
-                           "evidence": "Rota for March published; audit shows full cover"}),
+    (
+        Event.accept_action,
+        {
+            "actor": COORDINATOR,
+            "action_id": "A1",
+            "evidence": "Rota for March published; audit shows full cover",
+        },
+    ),
     (Event.approve_closure, {"actor": DEAN, "role": "dean"}),
     (Event.close, {"actor": COORDINATOR}),
 ]

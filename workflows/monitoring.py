@@ -119,6 +119,7 @@ def current_details(data: InterventionData, today: date) -> str:
     if deadline:
         lines.append(f"\nNext deadline: {deadline.isoformat()}")
     if data.escalations:
-        lines.append(f"\nEscalated {len(data.escalations)}x, latest to "
-                     f"{data.escalations[-1].level}")
+        lines.append(
+            f"\nEscalated {len(data.escalations)}x, latest to {data.escalations[-1].level}"
+        )
     return "\n".join(lines)

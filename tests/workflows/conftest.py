@@ -42,8 +42,9 @@ async def _harness(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Ha
     notifier = RecordingNotifier()
     service = Interventions(env.client, task_queue=task_queue, catalogue=load_catalogue())
     with ThreadPoolExecutor(max_workers=4) as executor:
-        worker = build_worker(env.client, task_queue=task_queue, engine=engine,
-                              notifier=notifier, executor=executor)
+        worker = build_worker(
+            env.client, task_queue=task_queue, engine=engine, notifier=notifier, executor=executor
+        )
         async with worker:
             yield Harness(env.client, service, engine, notifier, task_queue)
 

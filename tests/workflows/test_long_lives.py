@@ -28,7 +28,10 @@ async def test_continue_as_new_keeps_state_and_takes_commands(dev: Harness) -> N
         StartRequest.model_validate(scenario.start_request()), intervention_id_for(None)
     ).model_copy(update={"continue_as_new_after_events": 50})
     handle = await dev.client.start_workflow(
-        InterventionWorkflow.run, start, id=start.intervention_id, task_queue=dev.task_queue,
+        InterventionWorkflow.run,
+        start,
+        id=start.intervention_id,
+        task_queue=dev.task_queue,
         execution_timeout=timedelta(minutes=5),
     )
     first_run = handle.result_run_id
@@ -40,9 +43,12 @@ async def test_continue_as_new_keeps_state_and_takes_commands(dev: Harness) -> N
     assert described.run_id != first_run, "the run should have continued as new"
     assert final.data.state is State.closed
     assert [a.command for a in final.data.audit] == [
-        "start", *[event.value for event, _ in scenario.URGENT_PATH]
+        "start",
+        *[event.value for event, _ in scenario.URGENT_PATH],
     ]
-    assert final.data.panel and final.data.findings and final.data.deadlines
+    assert final.data.panel
+    assert final.data.findings
+    assert final.data.deadlines
     # The start's effects happen once: continuing as new does not start the intervention again.
     started = [m for m in dev.notifier.sent if m.subject.startswith("Quality intervention started")]
     assert len(started) == 1

@@ -18,9 +18,12 @@ def test_histories_are_committed() -> None:
     assert HISTORIES, "tests/workflows/histories/ should hold at least one recorded history"
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_history_replays(path: Path) -> None:
-    history = WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+@pytest.mark.parametrize(
+    "history",
+    [WorkflowHistory.from_json(p.stem, p.read_text(encoding="utf-8")) for p in HISTORIES],
+    ids=[p.stem for p in HISTORIES],
+)
+async def test_history_replays(history: WorkflowHistory) -> None:
     replayer = Replayer(workflows=[InterventionWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

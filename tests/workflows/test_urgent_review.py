@@ -28,13 +28,22 @@ async def test_urgent_review_runs_from_planned_to_closed(dev: Harness) -> None:
         result = await dev.service.command(intervention_id, event, payload)
         states.append(result.state)
     assert states == [
-        State.panel_convened, State.meetings_held, State.report_issued, State.report_issued,
-        State.actions_tracked, State.actions_tracked, State.actions_tracked, State.closed,
+        State.panel_convened,
+        State.meetings_held,
+        State.report_issued,
+        State.report_issued,
+        State.actions_tracked,
+        State.actions_tracked,
+        State.actions_tracked,
+        State.closed,
     ]
     handle = dev.client.get_workflow_handle_for(InterventionWorkflow.run, intervention_id)
     final = await handle.result()
     assert final.data.state is State.closed
-    assert [a.command for a in final.data.audit] == ["start", *[e.value for e, _ in scenario.URGENT_PATH]]
+    assert [a.command for a in final.data.audit] == [
+        "start",
+        *[e.value for e, _ in scenario.URGENT_PATH],
+    ]
     assert all(a.actor for a in final.data.audit)
     described = await handle.describe()
     assert described.typed_search_attributes.get(INTERVENTION_STATE) == "closed"
@@ -48,9 +57,17 @@ async def test_every_step_is_recorded_in_the_read_model(dev: Harness) -> None:
         row = session.get(Intervention, intervention_id)
         assert row is not None
         assert row.state == "report_issued"
-        audit = session.exec(select(AuditEntry).where(AuditEntry.intervention_id == intervention_id)
-                             .order_by(AuditEntry.seq)).all()
-    assert [a.command for a in audit] == ["start", "convene_panel", "record_meeting", "issue_report"]
+        audit = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.intervention_id == intervention_id)
+            .order_by(AuditEntry.seq)
+        ).all()
+    assert [a.command for a in audit] == [
+        "start",
+        "convene_panel",
+        "record_meeting",
+        "issue_report",
+    ]
 
 
 async def test_notifications_go_to_provider_lead_and_panel(dev: Harness) -> None:
@@ -93,18 +110,42 @@ async def _history_length(h: Harness, intervention_id: str) -> int:
 @pytest.mark.parametrize(
     ("event", "payload", "field", "rule"),
     [
-        (Event.record_meeting, scenario.meeting(), "command",
-         "record_meeting is not allowed while the intervention is planned"),
-        (Event.convene_panel, {**scenario.urgent_panel(), "members": [
-            scenario.member("Dr Ada Senior", "senior_panel_member"),
-            scenario.member("Dr Ben Expert", "subject_expert")]},
-         "members", "needs a external_member"),
-        (Event.convene_panel, {**scenario.urgent_panel(), "members": [
-            scenario.member("Dr Ada Senior", "senior_panel_member", conflict="conflicted"),
-            *scenario.urgent_panel()["members"][1:]]},
-         "chair", "conflict of interest"),
-        (Event.close, {"actor": scenario.COORDINATOR}, "command",
-         "close is not allowed while the intervention is planned"),
+        (
+            Event.record_meeting,
+            scenario.meeting(),
+            "command",
+            "record_meeting is not allowed while the intervention is planned",
+        ),
+        (
+            Event.convene_panel,
+            {
+                **scenario.urgent_panel(),
+                "members": [
+                    scenario.member("Dr Ada Senior", "senior_panel_member"),
+                    scenario.member("Dr Ben Expert", "subject_expert"),
+                ],
+            },
+            "members",
+            "needs a external_member",
+        ),
+        (
+            Event.convene_panel,
+            {
+                **scenario.urgent_panel(),
+                "members": [
+                    scenario.member("Dr Ada Senior", "senior_panel_member", conflict="conflicted"),
+                    *scenario.urgent_panel()["members"][1:],
+                ],
+            },
+            "chair",
+            "conflict of interest",
+        ),
+        (
+            Event.close,
+            {"actor": scenario.COORDINATOR},
+            "command",
+            "close is not allowed while the intervention is planned",
+        ),
     ],
     ids=["meeting-before-panel", "panel-missing-external", "conflicted-chair", "close-at-start"],
 )
@@ -126,8 +167,11 @@ async def test_refused_command_leaves_no_trace(
 async def test_invalid_payload_names_the_field(dev: Harness) -> None:
     intervention_id = await _started(dev)
     with pytest.raises(InterventionError) as invalid:
-        await dev.service.command(intervention_id, Event.escalate,
-                                  {"actor": scenario.COORDINATOR, "level": "dean", "reason": ""})
+        await dev.service.command(
+            intervention_id,
+            Event.escalate,
+            {"actor": scenario.COORDINATOR, "level": "dean", "reason": ""},
+        )
     assert invalid.value.error_type is ErrorType.INVALID_INPUT
     assert invalid.value.problems[0].field == "reason"
 

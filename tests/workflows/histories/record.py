@@ -37,8 +37,13 @@ async def record(name: str) -> Path:
         engine = make_engine(f"sqlite:///{tmp}/rm.sqlite3")
         migrate(engine)
         service = Interventions(env.client, task_queue="record", catalogue=load_catalogue())
-        worker = build_worker(env.client, task_queue="record", engine=engine,
-                              notifier=RecordingNotifier(), executor=executor)
+        worker = build_worker(
+            env.client,
+            task_queue="record",
+            engine=engine,
+            notifier=RecordingNotifier(),
+            executor=executor,
+        )
         async with worker:
             status = await service.start(scenario.start_request())
             intervention_id = status.data.intervention_id
