@@ -150,8 +150,7 @@ class Interventions:
         )
         try:
             status: InterventionStatus = await self._client.execute_update_with_start_workflow(
-                InterventionWorkflow.planned, start_workflow_operation=operation,
-                result_type=InterventionStatus,
+                "planned", start_workflow_operation=operation, result_type=InterventionStatus
             )
         except WorkflowUpdateFailedError as error:
             raise _from_failure(error) from None
@@ -186,9 +185,7 @@ class Interventions:
     async def status(self, intervention_id: str) -> InterventionStatus:
         handle = self._handle(intervention_id)
         try:
-            status: InterventionStatus = await handle.query(
-                InterventionWorkflow.status, result_type=InterventionStatus
-            )
+            status = await handle.query(InterventionWorkflow.status)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise _not_found(intervention_id) from None

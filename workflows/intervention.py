@@ -241,13 +241,14 @@ class InterventionWorkflow:
     async def _plan(self, requests: list[DeadlineRequest]) -> list[Deadline]:
         if not requests:
             return []
-        return await workflow.execute_activity(
+        planned: list[Deadline] = await workflow.execute_activity(
             "plan_deadlines",
             PlanDeadlinesInput(requests=requests, today=workflow.now().date()),
             result_type=list[Deadline],
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
             retry_policy=_RETRY,
         )
+        return planned
 
     async def _update_deadlines(
         self, before: InterventionData, after: InterventionData, event: Event, cmd: c.Command

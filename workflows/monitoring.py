@@ -74,7 +74,7 @@ def search_attribute_updates(data: InterventionData, today: date) -> list[Search
 
 def initial_search_attributes(data: InterventionData, today: date) -> TypedSearchAttributes:
     pairs = [
-        SearchAttributePair(u.key, u.value)  # type: ignore[arg-type]
+        SearchAttributePair(u.key, u.value)
         for u in search_attribute_updates(data, today)
         if u.value is not None
     ]
