@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.interventions import InterventionError, Interventions
@@ -45,7 +46,8 @@ _EXIT_FOR = {
 
 
 def _fail(code: int, message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # One line whatever the terminal width; the message may quote user input, never markup.
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise SystemExit(code)
 
 
@@ -100,7 +102,8 @@ def up() -> None:
     """Run the stack: embedded Temporal (or QI_TEMPORAL_ADDRESS) and the worker."""
     from core.up import run_stack
 
-    with contextlib.suppress(KeyboardInterrupt):
+    # Ctrl-C arrives as KeyboardInterrupt, SIGTERM as cancellation (see run_stack).
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         asyncio.run(run_stack(Settings()))
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from models.status import InterventionStatus
@@ -14,14 +15,15 @@ __all__ = ["print_audit", "print_list", "print_status"]
 
 
 def print_status(console: Console, status: InterventionStatus) -> None:
+    # Names and free text are the user's: printed as written, never read as rich markup.
     d = status.data
-    console.print(f"[bold]{d.intervention_id}[/]  {d.type.name}  [cyan]{d.state}[/]")
+    console.print(f"[bold]{d.intervention_id}[/]  {escape(d.type.name)}  [cyan]{d.state}[/]")
     risk = f"{d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band})"
     console.print(f"provider {d.provider.code} {d.provider.name}, {d.provider.site}; "
-                  f"risk {risk}; coordinator {d.coordinator}", highlight=False)
+                  f"risk {risk}; coordinator {d.coordinator}", highlight=False, markup=False)
     if d.panel:
         console.print(f"panel: chair {d.chair}; " + ", ".join(
-            f"{m.name} ({'+'.join(m.roles)})" for m in d.panel), highlight=False)
+            f"{m.name} ({'+'.join(m.roles)})" for m in d.panel), highlight=False, markup=False)
     if d.meetings:
         console.print("meetings: " + ", ".join(
             f"{m.id} {m.format} "
@@ -33,7 +35,8 @@ def print_status(console: Console, status: InterventionStatus) -> None:
     if d.actions:
         grid = Table("action", "finding", "owner", "due", "status", title="Actions")
         for a in d.actions:
-            grid.add_row(a.id, a.finding_id, a.owner_name, a.due_on.isoformat(), a.status)
+            grid.add_row(a.id, a.finding_id, escape(a.owner_name), a.due_on.isoformat(),
+                         a.status)
         console.print(grid)
     if d.deadlines:
         grid = Table("deadline", "for", "due", "met", title="Deadlines")
@@ -42,11 +45,12 @@ def print_status(console: Console, status: InterventionStatus) -> None:
                          dl.met_on.isoformat() if dl.met_on else "open")
         console.print(grid)
     for e in d.escalations:
-        console.print(f"[yellow]escalated[/] to {e.level} by {e.by} on {e.at:%Y-%m-%d}: {e.reason}")
+        console.print(f"[yellow]escalated[/] to {e.level} by {e.by} on {e.at:%Y-%m-%d}: "
+                      f"{escape(e.reason)}")
     grid = Table("next command", "moves to", "needs", title="Allowed next")
     for step in status.next_steps:
         grid.add_row(step.command.value, step.moves_to or "(stays)",
-                     "\n".join(step.blocked_by) or "ready")
+                     escape("\n".join(step.blocked_by)) or "ready")
     console.print(grid)
 
 
@@ -62,5 +66,6 @@ def print_list(console: Console, rows: Sequence[Any]) -> None:
 def print_audit(console: Console, rows: Sequence[Any]) -> None:
     grid = Table("#", "when", "who", "what", "why")
     for r in rows:
-        grid.add_row(str(r.seq), f"{r.at:%Y-%m-%d %H:%M}", r.actor, r.summary, r.reason or "")
+        grid.add_row(str(r.seq), f"{r.at:%Y-%m-%d %H:%M}", r.actor, r.summary,
+                     escape(r.reason or ""))
     console.print(grid)
