@@ -27,6 +27,7 @@ from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
 from models.commands import COMMAND_MODELS, Event, StartRequest
 from models.errors import ErrorType, ProblemError
+from models.intervention import Contacts
 from models.lifecycle import mermaid_diagram
 from models.status import InterventionStatus
 
@@ -69,7 +70,9 @@ def _run(work: Callable[[Interventions], Awaitable[T]]) -> T:
             client = await connect(settings)
         except RuntimeError as exc:
             _fail(EXIT_UNAVAILABLE, f"cannot reach Temporal ({exc}); is `make run` running?")
-        service = Interventions(client, task_queue=settings.task_queue,
+        contacts = Contacts(quality_lead_email=settings.quality_lead_email,
+                            dean_email=settings.dean_email)
+        service = Interventions(client, task_queue=settings.task_queue, contacts=contacts,
                                 catalogue=_catalogue(settings))
         return await work(service)
 

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities, Notifier, build_notifier
 from activities.recording import RecordingActivities
-from activities.scheduling import plan_deadlines
+from activities.scheduling import plan_deadlines, plan_intervention_notices, shift_for_pause
 from core.database import make_engine, migrate
 from core.settings import Settings
 from core.temporal import connect
@@ -42,6 +42,8 @@ def build_worker(
             recording.record_intervention,
             notifications.send_notification,
             plan_deadlines,
+            plan_intervention_notices,
+            shift_for_pause,
         ],
         activity_executor=executor,
     )

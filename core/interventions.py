@@ -25,7 +25,7 @@ from models.catalogue import Catalogue
 from models.commands import COMMAND_MODELS, Command, Event, StartIntervention, StartRequest
 from models.errors import ErrorType, Problem, ProblemError
 from models.guards import start_problems
-from models.intervention import InterventionData
+from models.intervention import Contacts, InterventionData
 from models.status import CommandResult, InterventionStatus
 from workflows import monitoring
 from workflows.intervention import InterventionWorkflow
@@ -98,10 +98,18 @@ def _from_failure(error: WorkflowUpdateFailedError) -> InterventionError:
 
 
 class Interventions:
-    def __init__(self, client: Client, *, task_queue: str, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        task_queue: str,
+        catalogue: Catalogue,
+        contacts: Contacts | None = None,
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._catalogue = catalogue
+        self._contacts = contacts
 
     def build_start(self, request: StartRequest, intervention_id: str) -> StartIntervention:
         try:
@@ -116,6 +124,7 @@ class Interventions:
             concern=request.concern,
             coordinator=request.coordinator,
             coordinator_email=request.coordinator_email,
+            contacts=self._contacts,
         )
         problems = start_problems(start)
         if problems:
@@ -205,5 +214,6 @@ def _preview(start: StartIntervention) -> InterventionData:
         concern=start.concern,
         coordinator=start.coordinator,
         coordinator_email=start.coordinator_email,
+        contacts=start.contacts,
         started_at=datetime.now(UTC),
     )

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     ui_port: int = 8233
 
+    quality_lead_email: str | None = Field(
+        None, description="Escalations after the owner go here; unset: to the coordinator"
+    )
+    dean_email: str | None = Field(
+        None, description="Last rung of the escalation chain; unset: to the coordinator"
+    )
+
     notifier: NotifierKind = NotifierKind.CONSOLE
     mail_from: str = "quality-team@example.nhs.uk"
     smtp_host: str = "localhost"

@@ -7,7 +7,13 @@ from functools import lru_cache
 
 import holidays
 
-__all__ = ["add_working_days", "is_working_day", "previous_working_day"]
+__all__ = [
+    "add_working_days",
+    "is_working_day",
+    "previous_working_day",
+    "subtract_working_days",
+    "working_days_between",
+]
 
 
 @lru_cache(maxsize=64)
@@ -39,3 +45,27 @@ def previous_working_day(day: date) -> date:
     while not is_working_day(current):
         current -= timedelta(days=1)
     return current
+
+
+def subtract_working_days(day: date, days: int) -> date:
+    """The working day `days` working days before `day`."""
+    if days < 0:
+        raise ValueError(f"days: must be zero or more, got {days}")
+    current = day
+    remaining = days
+    while remaining:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return previous_working_day(current)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days in [start, end): how many a clock paused from `start` to `end` missed."""
+    count = 0
+    current = start
+    while current < end:
+        if is_working_day(current):
+            count += 1
+        current += timedelta(days=1)
+    return count

@@ -14,7 +14,9 @@ from models.vocabulary import ApproverRole, Code, LongText, PanelRole, ShortText
 
 __all__ = [
     "Catalogue",
+    "EscalationRung",
     "InterventionType",
+    "Recipient",
     "RiskBand",
     "RiskBands",
     "SlaProfile",
@@ -59,8 +61,27 @@ class RiskBands(BaseModel):
 WorkingDays = Field(gt=0, le=260)
 
 
+class Recipient(StrEnum):
+    """Who a reminder or escalation goes to; `owner` is whoever owns the missed deadline."""
+
+    owner = "owner"
+    coordinator = "coordinator"
+    provider_lead = "provider_lead"
+    action_owner = "action_owner"
+    panel = "panel"
+    quality_lead = "quality_lead"
+    dean = "dean"
+
+
+class EscalationRung(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: Recipient
+    after_days: int = Field(ge=0, le=260, description="Working days after the deadline")
+
+
 class SlaProfile(BaseModel):
-    """Deadlines in working days, and how often progress is chased while actions are open."""
+    """Deadlines in working days; reminders before them, escalations after a breach."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,6 +93,33 @@ class SlaProfile(BaseModel):
     final_report_days: int = WorkingDays
     action_plan_days: int = WorkingDays
     progress_reminder_months: int = Field(gt=0, le=24)
+    reminder_offsets: tuple[int, ...] = Field(
+        (3, 1), description="Working days before a deadline or meeting that reminders go out"
+    )
+    escalation_chain: tuple[EscalationRung, ...] = (
+        EscalationRung(to=Recipient.owner, after_days=1),
+        EscalationRung(to=Recipient.quality_lead, after_days=5),
+        EscalationRung(to=Recipient.dean, after_days=10),
+    )
+    stall_days: int = Field(20, gt=0, le=260, description="Working days without a command "
+                            "before the coordinator is nudged")
+
+    @model_validator(mode="after")
+    def _reminders_fit(self) -> SlaProfile:
+        deadlines = {name: value for name, value in self if name.endswith("_days")
+                     and name != "stall_days"}
+        shortest = min(deadlines, key=lambda name: deadlines[name])
+        for offset in self.reminder_offsets:
+            if offset <= 0:
+                raise ValueError(f"reminder_offsets: {offset} must be a positive number of "
+                                 "working days")
+            if offset >= deadlines[shortest]:
+                raise ValueError(f"reminder_offsets: {offset} working days is not shorter than "
+                                 f"{shortest} ({deadlines[shortest]})")
+        days = [rung.after_days for rung in self.escalation_chain]
+        if days != sorted(days):
+            raise ValueError("escalation_chain: rungs must be in order of after_days")
+        return self
 
 
 class InterventionType(BaseModel):

@@ -8,7 +8,14 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.catalogue import InterventionType, RiskBands
-from models.intervention import Attendance, Concern, InterventionData, PanelMember, Provider
+from models.intervention import (
+    Attendance,
+    Concern,
+    Contacts,
+    InterventionData,
+    PanelMember,
+    Provider,
+)
 from models.vocabulary import (
     ActorId,
     ApproverRole,
@@ -35,8 +42,11 @@ __all__ = [
     "Event",
     "FindingInput",
     "IssueReport",
+    "PauseClock",
     "RecordActionProgress",
     "RecordMeeting",
+    "RescheduleMeeting",
+    "ResumeClock",
     "ScheduleMeeting",
     "StartIntervention",
     "StartRequest",
@@ -49,6 +59,7 @@ class Event(StrEnum):
 
     convene_panel = "convene_panel"
     schedule_meeting = "schedule_meeting"
+    reschedule_meeting = "reschedule_meeting"
     record_meeting = "record_meeting"
     issue_report = "issue_report"
     add_action = "add_action"
@@ -60,6 +71,8 @@ class Event(StrEnum):
     close = "close"
     cancel = "cancel"
     escalate = "escalate"
+    pause_clock = "pause_clock"
+    resume_clock = "resume_clock"
 
 
 class StartRequest(BaseModel):
@@ -87,6 +100,7 @@ class StartIntervention(BaseModel):
     concern: Concern
     coordinator: ActorId
     coordinator_email: Email
+    contacts: Contacts | None = None
     # Continue-as-new once history has this many events (None: when the server suggests it).
     continue_as_new_after_events: int | None = Field(None, ge=50)
     # Set only when a run continues as new: the state it hands over.
@@ -121,6 +135,13 @@ class ScheduleMeeting(Command):
 
     scheduled_on: date
     format: MeetingFormat
+
+
+class RescheduleMeeting(Command):
+    """Move a booked meeting; its reminders move with it."""
+
+    meeting_id: ShortText
+    scheduled_on: date
 
 
 class RecordMeeting(Command):
@@ -207,9 +228,20 @@ class Escalate(Command):
     reason: LongText
 
 
+class PauseClock(Command):
+    """Stop the deadline clock (e.g. provider in special measures); a reason is required."""
+
+    reason: LongText
+
+
+class ResumeClock(Command):
+    """Restart the clock; every open deadline moves by the working days it was paused."""
+
+
 COMMAND_MODELS: dict[Event, type[Command]] = {
     Event.convene_panel: ConvenePanel,
     Event.schedule_meeting: ScheduleMeeting,
+    Event.reschedule_meeting: RescheduleMeeting,
     Event.record_meeting: RecordMeeting,
     Event.issue_report: IssueReport,
     Event.add_action: AddAction,
@@ -221,4 +253,6 @@ COMMAND_MODELS: dict[Event, type[Command]] = {
     Event.close: Close,
     Event.cancel: Cancel,
     Event.escalate: Escalate,
+    Event.pause_clock: PauseClock,
+    Event.resume_clock: ResumeClock,
 }

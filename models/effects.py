@@ -10,7 +10,15 @@ from models.deadlines import DeadlineRequest
 from models.intervention import InterventionData
 from models.vocabulary import Email
 
-__all__ = ["Message", "PlanDeadlinesInput", "RecordInterventionInput", "SendNotificationInput"]
+__all__ = [
+    "Message",
+    "PlanDeadlinesInput",
+    "PlanNoticesInput",
+    "RecordInterventionInput",
+    "SendNotificationInput",
+    "ShiftForPauseInput",
+    "ShiftForPauseResult",
+]
 
 
 class RecordInterventionInput(BaseModel):
@@ -34,3 +42,19 @@ class SendNotificationInput(BaseModel):
 class PlanDeadlinesInput(BaseModel):
     requests: list[DeadlineRequest]
     today: date
+
+
+class PlanNoticesInput(BaseModel):
+    data: InterventionData
+    today: date
+
+
+class ShiftForPauseInput(BaseModel):
+    dates: dict[str, date]
+    since: date
+    until: date
+
+
+class ShiftForPauseResult(BaseModel):
+    working_days: int
+    dates: dict[str, date]

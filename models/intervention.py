@@ -31,6 +31,7 @@ __all__ = [
     "AuditEntry",
     "ClosureApproval",
     "Concern",
+    "Contacts",
     "Deadline",
     "DeadlineKind",
     "Escalation",
@@ -38,9 +39,11 @@ __all__ = [
     "InterventionData",
     "Meeting",
     "PanelMember",
+    "Pause",
     "ProgressNote",
     "Provider",
     "Report",
+    "SentNotice",
     "State",
 ]
 
@@ -108,6 +111,7 @@ class Attendance(_Value):
 class Meeting(_Value):
     id: str
     format: MeetingFormat
+    booked_on: date | None = None
     scheduled_on: date | None = None
     held_on: date | None = None
     attendance: Attendance | None = None
@@ -139,6 +143,7 @@ class Action(_Value):
     owner_name: PersonName
     owner_email: Email
     due_on: date
+    added_on: date | None = None
     status: ActionStatus = ActionStatus.OPEN
     progress: list[ProgressNote] = Field(default_factory=list)
     evidence: LongText | None = None
@@ -177,6 +182,29 @@ class Deadline(_Value):
     met_on: date | None = None
 
 
+class Contacts(_Value):
+    """Where escalations go beyond the owner: the deployment's quality lead and dean."""
+
+    quality_lead_email: Email | None = None
+    dean_email: Email | None = None
+
+
+class Pause(_Value):
+    since: date
+    until: date | None = None
+    reason: LongText
+    working_days: int = 0
+
+
+class SentNotice(_Value):
+    key: str
+    kind: str
+    on: date
+    recipient: str
+    about: str
+    sent: bool = True  # False: noted but not sent, e.g. a reminder that came too late
+
+
 class AuditEntry(_Value):
     seq: int
     at: datetime
@@ -198,6 +226,7 @@ class InterventionData(_Value):
     concern: Concern
     coordinator: ActorId
     coordinator_email: Email
+    contacts: Contacts | None = None
     started_at: datetime
     state: State = State.planned
     panel: list[PanelMember] = Field(default_factory=list)
@@ -210,7 +239,14 @@ class InterventionData(_Value):
     cancellation_reason: LongText | None = None
     escalations: list[Escalation] = Field(default_factory=list)
     deadlines: list[Deadline] = Field(default_factory=list)
+    tracking_since: date | None = None
+    pauses: list[Pause] = Field(default_factory=list)
+    notices_sent: list[SentNotice] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)
+
+    @property
+    def paused_since(self) -> date | None:
+        return self.pauses[-1].since if self.pauses and self.pauses[-1].until is None else None
 
     @property
     def risk_band(self) -> RiskBand:

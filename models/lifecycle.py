@@ -65,6 +65,9 @@ TRANSITIONS: tuple[Step, ...] = (
     Step(Event.cancel, (State.planned, State.panel_convened), State.cancelled,
          (g.no_meeting_held,)),
     Step(Event.escalate, OPEN_STATES, None),
+    Step(Event.reschedule_meeting, _MEETINGS, None, (g.meetings_scheduled_ahead,)),
+    Step(Event.pause_clock, OPEN_STATES, None),
+    Step(Event.resume_clock, OPEN_STATES, None),
 )
 
 

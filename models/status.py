@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from models.commands import Event
 from models.intervention import InterventionData, State
 from models.lifecycle import TRANSITIONS, Lifecycle
+from models.schedule import Notice
 
 __all__ = ["CommandResult", "InterventionStatus", "NextStep", "describe"]
 
@@ -25,6 +26,11 @@ class InterventionStatus(BaseModel):
     data: InterventionData
     today: date
     next_steps: list[NextStep]
+    upcoming: list[Notice] = []
+
+    @property
+    def waiting_for(self) -> Notice | None:
+        return self.upcoming[0] if self.upcoming else None
 
     @property
     def allowed(self) -> list[Event]:
@@ -39,7 +45,9 @@ class CommandResult(BaseModel):
     allowed: list[Event]
 
 
-def describe(data: InterventionData, today: date) -> InterventionStatus:
+def describe(
+    data: InterventionData, today: date, upcoming: list[Notice] | None = None
+) -> InterventionStatus:
     lifecycle = Lifecycle(data.state)
     steps = []
     for event in lifecycle.allowed():
@@ -49,4 +57,4 @@ def describe(data: InterventionData, today: date) -> InterventionStatus:
         else:
             blocked = [str(p) for p in lifecycle.refusals(event, data, today)]
         steps.append(NextStep(command=event, moves_to=step.dest, blocked_by=blocked))
-    return InterventionStatus(data=data, today=today, next_steps=steps)
+    return InterventionStatus(data=data, today=today, next_steps=steps, upcoming=upcoming or [])

@@ -1,36 +1,37 @@
-"""One quality intervention, from planned to closed, as a durable workflow."""
+"""One quality intervention, from planned to closed, as a durable workflow.
+
+Coordinator commands arrive as updates; between them the workflow sleeps until the next
+reminder, escalation or nudge is due, and wakes early whenever a command changes the plan.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import commands as c
     from models.changes import apply_command
     from models.commands import Event, StartIntervention
-    from models.deadlines import DeadlineRequest, apply_deadlines, deadlines_met, deadlines_started
-    from models.effects import (
-        PlanDeadlinesInput,
-        RecordInterventionInput,
-        SendNotificationInput,
-    )
+    from models.deadlines import apply_deadlines, deadlines_met, deadlines_started
+    from models.effects import ShiftForPauseInput
     from models.errors import ErrorType, ProblemError
     from models.guards import start_problems
-    from models.intervention import AuditEntry, Deadline, InterventionData, State
+    from models.intervention import AuditEntry, InterventionData, SentNotice, State
     from models.lifecycle import Lifecycle
-    from models.messages import messages_for
+    from models.messages import messages_for, notice_message
+    from models.schedule import SYSTEM_ACTOR, Notice, NoticeKind
     from models.status import CommandResult, InterventionStatus, describe
-    from workflows import monitoring
+    from workflows import effects, monitoring
 
 __all__ = ["InterventionWorkflow"]
 
-_ACTIVITY_TIMEOUT = timedelta(seconds=30)
-_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+# Notices for a day go out at the start of the working day.
+_SEND_AT = time(8, 0)
+_LATE_IS_POINTLESS = (NoticeKind.reminder, NoticeKind.meeting_reminder)
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -46,6 +47,8 @@ class InterventionWorkflow:
         self._lock = asyncio.Lock()
         # Commands wait until the start itself is planned and recorded, so it comes first.
         self._started = start.resume_from is not None
+        self._changed = False
+        self._notices: list[Notice] = []
         self._data = start.resume_from or InterventionData(
             intervention_id=start.intervention_id,
             type=start.type,
@@ -54,6 +57,7 @@ class InterventionWorkflow:
             concern=start.concern,
             coordinator=start.coordinator,
             coordinator_email=start.coordinator_email,
+            contacts=start.contacts,
             started_at=workflow.now(),
         )
 
@@ -66,9 +70,10 @@ class InterventionWorkflow:
             async with self._lock:
                 await self._begin()
             self._started = True
-        await workflow.wait_condition(
-            lambda: self._data.state.terminal or self._should_continue_as_new()
-        )
+        else:
+            self._notices = await effects.plan_notices(self._data, self._today())
+        while not self._finished():
+            await self._wait_for_next_notice()
         await workflow.wait_condition(workflow.all_handlers_finished)
         if not self._data.state.terminal:
             workflow.continue_as_new(start.model_copy(update={"resume_from": self._data}))
@@ -76,7 +81,7 @@ class InterventionWorkflow:
 
     @workflow.query(name="status")
     def status(self) -> InterventionStatus:
-        return describe(self._data, workflow.now().date())
+        return describe(self._data, self._today(), self._pending())
 
     @workflow.update(name="planned")
     async def planned(self) -> InterventionStatus:
@@ -190,6 +195,30 @@ class InterventionWorkflow:
     def _check_escalate(self, cmd: c.Escalate) -> None:
         self._validate(Event.escalate, cmd)
 
+    @workflow.update(name="reschedule_meeting")
+    async def reschedule_meeting(self, cmd: c.RescheduleMeeting) -> CommandResult:
+        return await self._handle(Event.reschedule_meeting, cmd)
+
+    @reschedule_meeting.validator
+    def _check_reschedule_meeting(self, cmd: c.RescheduleMeeting) -> None:
+        self._validate(Event.reschedule_meeting, cmd)
+
+    @workflow.update(name="pause_clock")
+    async def pause_clock(self, cmd: c.PauseClock) -> CommandResult:
+        return await self._handle(Event.pause_clock, cmd)
+
+    @pause_clock.validator
+    def _check_pause_clock(self, cmd: c.PauseClock) -> None:
+        self._validate(Event.pause_clock, cmd)
+
+    @workflow.update(name="resume_clock")
+    async def resume_clock(self, cmd: c.ResumeClock) -> CommandResult:
+        return await self._handle(Event.resume_clock, cmd)
+
+    @resume_clock.validator
+    def _check_resume_clock(self, cmd: c.ResumeClock) -> None:
+        self._validate(Event.resume_clock, cmd)
+
     # -- the one path every command takes ------------------------------------------------------
 
     def _candidate(self, event: Event, cmd: c.Command) -> tuple[InterventionData, State]:
@@ -217,10 +246,16 @@ class InterventionWorkflow:
                 raise _refusal(error) from None
             before = self._data
             candidate.state = state
-            await self._update_deadlines(before, candidate, event, cmd)
+            today = self._today()
+            planned = await effects.plan_deadlines(
+                deadlines_started(before, candidate, event, today), today
+            )
+            apply_deadlines(candidate, deadlines_met(event, cmd, candidate), planned, today)
+            if event is Event.resume_clock:
+                await self._shift_for_pause(candidate)
             self._audit(candidate, event.value, cmd.actor, before.state, cmd.reason)
             self._data = candidate
-            await self._publish(event)
+            await self._replan_and_publish(event)
             return CommandResult(
                 intervention_id=candidate.intervention_id,
                 command=event,
@@ -229,33 +264,89 @@ class InterventionWorkflow:
                 allowed=Lifecycle(state).allowed(),
             )
 
+    # -- reminders, escalations and nudges -------------------------------------------------------
+
+    def _finished(self) -> bool:
+        return self._data.state.terminal or self._should_continue_as_new()
+
+    def _pending(self) -> list[Notice]:
+        sent = {n.key for n in self._data.notices_sent}
+        return [n for n in self._notices if n.key not in sent]
+
+    async def _wait_for_next_notice(self) -> None:
+        self._changed = False
+        pending = self._pending()
+
+        def woken() -> bool:
+            return self._changed or self._finished()
+
+        if not pending:
+            await workflow.wait_condition(woken)
+            return
+        due = datetime.combine(pending[0].on, _SEND_AT, tzinfo=UTC) - workflow.now()
+        if due > timedelta(0):
+            try:
+                await workflow.wait_condition(
+                    woken, timeout=due, timeout_summary=pending[0].summary
+                )
+                return
+            except TimeoutError:
+                pass
+        await self._send_due_notices()
+
+    async def _send_due_notices(self) -> None:
+        async with self._lock:
+            data, today = self._data, self._today()
+            due = [n for n in self._pending() if n.on <= today]
+            for notice in due:
+                # A reminder for a date already past says nothing useful; it is noted, not sent.
+                late = notice.kind in _LATE_IS_POINTLESS and (notice.due_on or today) < today
+                if not late:
+                    await effects.send(
+                        f"{workflow.info().workflow_id}:notice:{notice.key}",
+                        data.intervention_id,
+                        notice_message(notice, data),
+                        notice.summary,
+                    )
+                data.notices_sent.append(
+                    SentNotice(
+                        key=notice.key,
+                        kind=notice.kind,
+                        on=today,
+                        recipient=notice.recipient,
+                        about=notice.about,
+                        sent=not late,
+                    )
+                )
+                self._audit(data, notice.kind, SYSTEM_ACTOR, data.state, None, notice.summary)
+            if due:
+                await self._replan_and_publish(None, announce=False)
+
+    async def _shift_for_pause(self, data: InterventionData) -> None:
+        pause = data.pauses[-1]
+        dates = {f"deadline:{i}": d.due_on for i, d in enumerate(data.deadlines) if not d.met_on}
+        dates |= {f"action:{a.id}": a.due_on for a in data.open_actions()}
+        shifted = await effects.shift_for_pause(
+            ShiftForPauseInput(dates=dates, since=pause.since, until=pause.until or self._today())
+        )
+        data.pauses[-1] = pause.model_copy(update={"working_days": shifted.working_days})
+        data.deadlines = [
+            d.model_copy(update={"due_on": shifted.dates.get(f"deadline:{i}", d.due_on)})
+            for i, d in enumerate(data.deadlines)
+        ]
+        data.actions = [
+            a.model_copy(update={"due_on": shifted.dates.get(f"action:{a.id}", a.due_on)})
+            for a in data.actions
+        ]
+
     # -- effects -------------------------------------------------------------------------------
 
     async def _begin(self) -> None:
-        today = workflow.now().date()
+        today = self._today()
         requests = deadlines_started(None, self._data, None, today)
-        self._data.deadlines = await self._plan(requests)
+        self._data.deadlines = await effects.plan_deadlines(requests, today)
         self._audit(self._data, "start", self._data.coordinator, State.planned, None)
-        await self._publish(None)
-
-    async def _plan(self, requests: list[DeadlineRequest]) -> list[Deadline]:
-        if not requests:
-            return []
-        planned: list[Deadline] = await workflow.execute_activity(
-            "plan_deadlines",
-            PlanDeadlinesInput(requests=requests, today=workflow.now().date()),
-            result_type=list[Deadline],
-            start_to_close_timeout=_ACTIVITY_TIMEOUT,
-            retry_policy=_RETRY,
-        )
-        return planned
-
-    async def _update_deadlines(
-        self, before: InterventionData, after: InterventionData, event: Event, cmd: c.Command
-    ) -> None:
-        today = workflow.now().date()
-        planned = await self._plan(deadlines_started(before, after, event, today))
-        apply_deadlines(after, deadlines_met(event, cmd, after), planned, today)
+        await self._replan_and_publish(None)
 
     def _audit(
         self,
@@ -264,6 +355,7 @@ class InterventionWorkflow:
         actor: str,
         from_state: State,
         reason: str | None,
+        summary: str | None = None,
     ) -> None:
         data.audit.append(
             AuditEntry(
@@ -273,35 +365,33 @@ class InterventionWorkflow:
                 command=command,
                 from_state=from_state,
                 to_state=data.state,
-                summary=f"{command}: {from_state} -> {data.state}",
+                summary=summary or f"{command}: {from_state} -> {data.state}",
                 reason=reason,
             )
         )
 
-    async def _publish(self, event: Event | None) -> None:
-        """Show the change in the Web UI, then record it and send its notifications."""
-        data, today = self._data, workflow.now().date()
+    async def _replan_and_publish(self, event: Event | None, *, announce: bool = True) -> None:
+        """Plan the notices still to come, show the change in the Web UI, record it, and send
+        the step's own notifications (`announce`)."""
+        data, today = self._data, self._today()
+        self._notices = await effects.plan_notices(data, today)
+        self._changed = True
+        pending = self._pending()
         workflow.upsert_search_attributes(monitoring.search_attribute_updates(data, today))
-        workflow.set_current_details(monitoring.current_details(data, today))
-        seq = len(data.audit)
-        key = f"{workflow.info().workflow_id}:{seq}"
-        await workflow.execute_activity(
-            "record_intervention",
-            RecordInterventionInput(idempotency_key=f"{key}:record", data=data, today=today),
-            start_to_close_timeout=_ACTIVITY_TIMEOUT,
-            retry_policy=_RETRY,
+        workflow.set_current_details(
+            monitoring.current_details(data, today, pending[0] if pending else None)
         )
+        key = f"{workflow.info().workflow_id}:{len(data.audit)}"
+        await effects.record(f"{key}:record", data, today)
+        if not announce:
+            return
         for name, message in messages_for(event, data).items():
-            await workflow.execute_activity(
-                "send_notification",
-                SendNotificationInput(
-                    idempotency_key=f"{key}:notify:{name}",
-                    intervention_id=data.intervention_id,
-                    message=message,
-                ),
-                start_to_close_timeout=_ACTIVITY_TIMEOUT,
-                retry_policy=_RETRY,
+            await effects.send(
+                f"{key}:notify:{name}", data.intervention_id, message, message.subject
             )
+
+    def _today(self) -> date:
+        return workflow.now().date()
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()

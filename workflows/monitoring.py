@@ -15,6 +15,7 @@ from temporalio.common import (
 )
 
 from models.intervention import InterventionData
+from models.schedule import Notice
 
 __all__ = [
     "ALL_KEYS",
@@ -99,7 +100,7 @@ def _box(done: bool) -> str:
     return "[x]" if done else "[ ]"
 
 
-def current_details(data: InterventionData, today: date) -> str:
+def current_details(data: InterventionData, today: date, waiting_for: Notice | None) -> str:
     """A short markdown checklist of the lifecycle, shown on the workflow page."""
     held = [m for m in data.meetings if m.held_on]
     requirements = [f for f in data.findings if f.category and f.category.is_requirement]
@@ -118,6 +119,10 @@ def current_details(data: InterventionData, today: date) -> str:
     deadline = data.next_deadline()
     if deadline:
         lines.append(f"\nNext deadline: {deadline.isoformat()}")
+    if data.paused_since:
+        lines.append(f"\nClock paused since {data.paused_since.isoformat()}")
+    elif waiting_for:
+        lines.append(f"\nWaiting for: {waiting_for.summary}, on {waiting_for.on.isoformat()}")
     if data.escalations:
         lines.append(
             f"\nEscalated {len(data.escalations)}x, latest to {data.escalations[-1].level}"

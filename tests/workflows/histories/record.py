@@ -1,7 +1,7 @@
 """Record the committed replay histories: `python -m tests.workflows.histories.record`.
 
-Run it only when a deliberate, patched change to the workflow's command sequence needs a new
-history beside the old ones; never overwrite an old history to make a replay test pass.
+A history recorded by a released version is never overwritten: a change to the command
+sequence then goes behind `workflow.patched()`, and its new history is added beside the old.
 """
 
 from __future__ import annotations

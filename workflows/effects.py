@@ -1,0 +1,83 @@
+"""The workflow's calls to its activities, with their timeouts and retries in one place."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from models.deadlines import DeadlineRequest
+    from models.effects import (
+        Message,
+        PlanDeadlinesInput,
+        PlanNoticesInput,
+        RecordInterventionInput,
+        SendNotificationInput,
+        ShiftForPauseInput,
+        ShiftForPauseResult,
+    )
+    from models.intervention import Deadline, InterventionData
+    from models.schedule import Notice
+
+__all__ = ["plan_deadlines", "plan_notices", "record", "send", "shift_for_pause"]
+
+_TIMEOUT = timedelta(seconds=30)
+_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+
+
+async def plan_deadlines(requests: list[DeadlineRequest], today: date) -> list[Deadline]:
+    if not requests:
+        return []
+    planned: list[Deadline] = await workflow.execute_activity(
+        "plan_deadlines",
+        PlanDeadlinesInput(requests=requests, today=today),
+        result_type=list[Deadline],
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+    )
+    return planned
+
+
+async def plan_notices(data: InterventionData, today: date) -> list[Notice]:
+    notices: list[Notice] = await workflow.execute_activity(
+        "plan_notices",
+        PlanNoticesInput(data=data, today=today),
+        result_type=list[Notice],
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+    )
+    return notices
+
+
+async def shift_for_pause(input: ShiftForPauseInput) -> ShiftForPauseResult:
+    result: ShiftForPauseResult = await workflow.execute_activity(
+        "shift_for_pause",
+        input,
+        result_type=ShiftForPauseResult,
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+    )
+    return result
+
+
+async def record(key: str, data: InterventionData, today: date) -> None:
+    await workflow.execute_activity(
+        "record_intervention",
+        RecordInterventionInput(idempotency_key=key, data=data, today=today),
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+    )
+
+
+async def send(key: str, intervention_id: str, message: Message, summary: str) -> None:
+    await workflow.execute_activity(
+        "send_notification",
+        SendNotificationInput(
+            idempotency_key=key, intervention_id=intervention_id, message=message
+        ),
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+        summary=summary,
+    )
