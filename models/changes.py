@@ -20,8 +20,10 @@ from models.commands import (
     Escalate,
     Event,
     IssueReport,
+    PauseClock,
     RecordActionProgress,
     RecordMeeting,
+    RescheduleMeeting,
     ScheduleMeeting,
     TransferAction,
 )
@@ -33,6 +35,7 @@ from models.intervention import (
     Finding,
     InterventionData,
     Meeting,
+    Pause,
     ProgressNote,
     Report,
 )
@@ -72,6 +75,19 @@ def _convene(data: InterventionData, cmd: ConvenePanel, now: datetime) -> None:
 def _schedule(data: InterventionData, cmd: ScheduleMeeting, now: datetime) -> None:
     meeting_id = f"M{len(data.meetings) + 1}"
     data.meetings.append(Meeting(id=meeting_id, format=cmd.format, scheduled_on=cmd.scheduled_on))
+
+
+def _reschedule(data: InterventionData, cmd: RescheduleMeeting, now: datetime) -> None:
+    meeting = data.meeting(cmd.meeting_id)
+    if meeting is None:
+        raise _unknown("meeting_id", f"no meeting {cmd.meeting_id!r} in this intervention")
+    if meeting.held_on is not None:
+        raise ProblemError(
+            [Problem(field="meeting_id", rule=f"meeting {meeting.id} has already been held")],
+            ErrorType.COMMAND_REFUSED,
+        )
+    moved = meeting.model_copy(update={"scheduled_on": cmd.scheduled_on, "booked_on": now.date()})
+    data.meetings = [moved if m.id == moved.id else m for m in data.meetings]
 
 
 def _record_meeting(data: InterventionData, cmd: RecordMeeting, now: datetime) -> None:
@@ -189,6 +205,24 @@ def _escalate(data: InterventionData, cmd: Escalate, now: datetime) -> None:
     )
 
 
+def _pause(data: InterventionData, cmd: PauseClock, now: datetime) -> None:
+    if data.paused_since is not None:
+        raise ProblemError(
+            [Problem(field="command", rule=f"the clock is already paused (since "
+                     f"{data.paused_since})")],
+            ErrorType.COMMAND_REFUSED,
+        )
+    data.pauses.append(Pause(since=now.date(), reason=cmd.reason))
+
+
+def _resume(data: InterventionData, cmd: Command, now: datetime) -> None:
+    if data.paused_since is None:
+        raise ProblemError(
+            [Problem(field="command", rule="the clock is not paused")], ErrorType.COMMAND_REFUSED
+        )
+    data.pauses[-1] = data.pauses[-1].model_copy(update={"until": now.date()})
+
+
 def _nothing(data: InterventionData, cmd: Command, now: datetime) -> None:
     return None
 
@@ -196,6 +230,7 @@ def _nothing(data: InterventionData, cmd: Command, now: datetime) -> None:
 _CHANGES: dict[Event, Callable[[InterventionData, Any, datetime], None]] = {
     Event.convene_panel: _convene,
     Event.schedule_meeting: _schedule,
+    Event.reschedule_meeting: _reschedule,
     Event.record_meeting: _record_meeting,
     Event.issue_report: _issue_report,
     Event.add_action: _add_action,
@@ -207,6 +242,8 @@ _CHANGES: dict[Event, Callable[[InterventionData, Any, datetime], None]] = {
     Event.close: _nothing,
     Event.cancel: _cancel,
     Event.escalate: _escalate,
+    Event.pause_clock: _pause,
+    Event.resume_clock: _resume,
 }
 
 

@@ -6,22 +6,27 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from core.database import make_engine, migrate
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
+from models.intervention import Contacts
+from tests.conftest import BIN, register_search_attributes
 from tests.fakes import RecordingNotifier
 from worker import build_worker
 
 
 @dataclass
 class Harness:
+    env: WorkflowEnvironment
     client: Client
     service: Interventions
     engine: Engine
@@ -37,16 +42,26 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-async def _harness(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Harness]:
+CONTACTS = Contacts(
+    quality_lead_email="quality.lead@quality.example.nhs.uk",
+    dean_email="postgraduate.dean@quality.example.nhs.uk",
+)
+
+
+async def _harness(
+    env: WorkflowEnvironment, engine: Engine, contacts: Contacts | None = None
+) -> AsyncIterator[Harness]:
     task_queue = f"test-{uuid.uuid4()}"
     notifier = RecordingNotifier()
-    service = Interventions(env.client, task_queue=task_queue, catalogue=load_catalogue())
+    service = Interventions(
+        env.client, task_queue=task_queue, catalogue=load_catalogue(), contacts=contacts
+    )
     with ThreadPoolExecutor(max_workers=4) as executor:
         worker = build_worker(
             env.client, task_queue=task_queue, engine=engine, notifier=notifier, executor=executor
         )
         async with worker:
-            yield Harness(env.client, service, engine, notifier, task_queue)
+            yield Harness(env, env.client, service, engine, notifier, task_queue)
 
 
 @pytest.fixture
@@ -58,4 +73,29 @@ async def dev(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Har
 @pytest.fixture
 async def skipping(time_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Harness]:
     async for harness in _harness(time_env, engine):
+        yield harness
+
+
+@pytest.fixture
+async def clock_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, so it can jump to a fixed calendar date."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env)
+    yield env
+    await env.shutdown()
+
+
+async def skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
+    now = await env.get_current_time()
+    if moment <= now:
+        raise RuntimeError(f"the test clock is already past {moment}; move the test's dates on")
+    await env.sleep(moment - now)
+
+
+@pytest.fixture
+async def clocked(clock_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Harness]:
+    async for harness in _harness(clock_env, engine, contacts=CONTACTS):
         yield harness
