@@ -74,7 +74,10 @@ def _convene(data: InterventionData, cmd: ConvenePanel, now: datetime) -> None:
 
 def _schedule(data: InterventionData, cmd: ScheduleMeeting, now: datetime) -> None:
     meeting_id = f"M{len(data.meetings) + 1}"
-    data.meetings.append(Meeting(id=meeting_id, format=cmd.format, scheduled_on=cmd.scheduled_on))
+    data.meetings.append(
+        Meeting(id=meeting_id, format=cmd.format, scheduled_on=cmd.scheduled_on,
+                booked_on=now.date())
+    )
 
 
 def _reschedule(data: InterventionData, cmd: RescheduleMeeting, now: datetime) -> None:
@@ -153,8 +156,13 @@ def _add_action(data: InterventionData, cmd: AddAction, now: datetime) -> None:
             owner_name=cmd.owner_name,
             owner_email=cmd.owner_email,
             due_on=cmd.due_on,
+            added_on=now.date(),
         )
     )
+
+
+def _agree(data: InterventionData, cmd: Command, now: datetime) -> None:
+    data.tracking_since = now.date()
 
 
 def _progress(data: InterventionData, cmd: RecordActionProgress, now: datetime) -> None:
@@ -234,7 +242,7 @@ _CHANGES: dict[Event, Callable[[InterventionData, Any, datetime], None]] = {
     Event.record_meeting: _record_meeting,
     Event.issue_report: _issue_report,
     Event.add_action: _add_action,
-    Event.agree_action_plan: _nothing,
+    Event.agree_action_plan: _agree,
     Event.record_action_progress: _progress,
     Event.accept_action: _accept,
     Event.transfer_action: _transfer,
