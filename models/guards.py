@@ -94,15 +94,14 @@ def conflicted_members_excluded(data: InterventionData, today: date) -> list[Pro
 
 
 def meetings_scheduled_ahead(data: InterventionData, today: date) -> list[Problem]:
-    # Only the meeting just booked (the last one): an earlier booking that lapsed without being
-    # held must not stop the coordinator booking a new date.
-    latest = data.meetings[-1] if data.meetings else None
-    if latest is None or latest.held_on is not None or latest.scheduled_on is None:
-        return []
-    if latest.scheduled_on < today:
-        return [Problem(field="scheduled_on",
-                        rule=f"meeting {latest.id} cannot be scheduled in the past")]
-    return []
+    # Only bookings made today (by this command): an earlier booking that lapsed without being
+    # held must not stop the coordinator booking or moving another meeting.
+    return [
+        Problem(field="scheduled_on", rule=f"meeting {m.id} cannot be scheduled in the past")
+        for m in data.meetings
+        if m.held_on is None and m.booked_on == today
+        and m.scheduled_on is not None and m.scheduled_on < today
+    ]
 
 
 def held_meetings_complete(data: InterventionData, today: date) -> list[Problem]:
