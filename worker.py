@@ -30,8 +30,11 @@ def build_worker(
     engine: Engine,
     notifier: Notifier,
     executor: ThreadPoolExecutor,
+    max_cached_workflows: int = 1000,
 ) -> Worker:
-    """A worker for interventions; the caller owns the executor and shuts it down."""
+    """A worker for interventions; the caller owns the executor and shuts it down.
+
+    `max_cached_workflows=0` turns off sticky execution: every task may go to any worker."""
     recording = RecordingActivities(engine)
     notifications = NotificationActivities(engine, notifier)
     return Worker(
@@ -46,6 +49,7 @@ def build_worker(
             shift_for_pause,
         ],
         activity_executor=executor,
+        max_cached_workflows=max_cached_workflows,
     )
 
 
