@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.catalogue import InterventionType, RiskBands
 from models.intervention import (
@@ -122,12 +122,14 @@ class ConvenePanel(Command):
     members: list[PanelMember] = Field(min_length=1, max_length=30)
     chair: PersonName
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> ConvenePanel:
-        names = [m.name.casefold() for m in self.members]
+    # A field validator, so the error is located at `members` (a model validator has no field).
+    @field_validator("members")
+    @classmethod
+    def _unique_names(cls, members: list[PanelMember]) -> list[PanelMember]:
+        names = [m.name.casefold() for m in members]
         if len(names) != len(set(names)):
-            raise ValueError("members: each member's name must be unique")
-        return self
+            raise ValueError("each member's name must be unique")
+        return members
 
 
 class ScheduleMeeting(Command):
