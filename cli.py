@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -179,6 +180,35 @@ def show(intervention_id: str, as_json: bool) -> None:
 
     status: InterventionStatus = _run(lambda s: s.status(intervention_id))
     _emit(status, as_json, lambda: print_status(out, status))
+
+
+@cli.command()
+@click.argument("intervention_id", required=False)
+@click.option("--type", "type_code", help="Preview a type before starting one")
+@click.option("--start", "start_on", type=click.DateTime(["%Y-%m-%d"]),
+              help="Start date for a type preview (YYYY-MM-DD)")
+@click.option("--json", "as_json", is_flag=True)
+def preview(intervention_id: str | None, type_code: str | None, start_on: datetime | None,
+            as_json: bool) -> None:
+    """The planned deadlines, reminders and escalations: of an intervention, or of a type
+    started on a given date."""
+    from core.views import print_plan
+    from models.preview import preview_intervention, preview_type
+
+    if intervention_id and (type_code or start_on):
+        _fail(EXIT_INVALID, "give an intervention ID, or --type and --start, not both")
+    if intervention_id:
+        status: InterventionStatus = _run(lambda s: s.status(intervention_id))
+        items = preview_intervention(status.data, status.upcoming)
+    elif type_code and start_on:
+        try:
+            kind = _catalogue(Settings()).get(type_code)
+        except ProblemError as error:
+            _fail(EXIT_INVALID, str(error))
+        items = preview_type(kind, start_on.date())
+    else:
+        _fail(EXIT_INVALID, "give an intervention ID, or both --type and --start")
+    _emit(items, as_json, lambda: print_plan(out, items))
 
 
 @cli.command(name="list")

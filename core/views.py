@@ -11,7 +11,7 @@ from rich.table import Table
 
 from models.status import InterventionStatus
 
-__all__ = ["print_audit", "print_list", "print_status"]
+__all__ = ["print_audit", "print_list", "print_plan", "print_status"]
 
 
 def print_status(console: Console, status: InterventionStatus) -> None:
@@ -47,10 +47,23 @@ def print_status(console: Console, status: InterventionStatus) -> None:
     for e in d.escalations:
         console.print(f"[yellow]escalated[/] to {e.level} by {e.by} on {e.at:%Y-%m-%d}: "
                       f"{escape(e.reason)}")
+    if d.paused_since:
+        reason = escape(d.pauses[-1].reason)
+        console.print(f"[yellow]clock paused[/] since {d.paused_since}: {reason}")
+    elif status.waiting_for:
+        w = status.waiting_for
+        console.print(f"waiting for: {escape(w.summary)}, on {w.on.isoformat()}")
     grid = Table("next command", "moves to", "needs", title="Allowed next")
     for step in status.next_steps:
         grid.add_row(step.command.value, step.moves_to or "(stays)",
                      escape("\n".join(step.blocked_by)) or "ready")
+    console.print(grid)
+
+
+def print_plan(console: Console, items: Sequence[Any]) -> None:
+    grid = Table("on", "what", "to", "about", title="Planned schedule")
+    for item in items:
+        grid.add_row(item.on.isoformat(), item.what, item.to or "-", escape(item.about))
     console.print(grid)
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "RiskBand",
     "RiskBands",
     "SlaProfile",
+    "build_catalogue",
     "load_catalogue",
 ]
 
@@ -187,7 +188,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _build(raw: dict[str, Any]) -> Catalogue:
+def build_catalogue(raw: dict[str, Any]) -> Catalogue:
+    """Validate a whole catalogue mapping (as read from TOML); problems name their field."""
     profiles = raw.get("sla", {})
     default_profile = profiles.get("default", {})
     types: dict[str, Any] = {}
@@ -219,4 +221,4 @@ def load_catalogue(override: Path | None = None) -> Catalogue:
     raw = tomllib.loads(shipped)
     if override is not None:
         raw = _merge(raw, _read_toml(override))
-    return _build(raw)
+    return build_catalogue(raw)

@@ -12,7 +12,14 @@ from models.commands import AddAction, Command, Event
 from models.intervention import Deadline, DeadlineKind, InterventionData, State
 from models.vocabulary import FindingCategory
 
-__all__ = ["DeadlineRequest", "apply_deadlines", "deadlines_met", "deadlines_started", "plan"]
+__all__ = [
+    "DeadlineRequest",
+    "apply_deadlines",
+    "deadlines_met",
+    "deadlines_started",
+    "plan",
+    "working_days_for",
+]
 
 _SLA_FIELD: dict[DeadlineKind, str] = {
     DeadlineKind.convene_panel: "convene_panel_days",
@@ -40,11 +47,17 @@ class DeadlineRequest(BaseModel):
     working_days: int
 
 
+def working_days_for(sla: SlaProfile, kind: DeadlineKind) -> int:
+    days: int = getattr(sla, _SLA_FIELD[kind])
+    return days
+
+
 def _request(
     sla: SlaProfile, kind: DeadlineKind, anchor: date, subject: str = ""
 ) -> DeadlineRequest:
-    days: int = getattr(sla, _SLA_FIELD[kind])
-    return DeadlineRequest(kind=kind, subject=subject, anchor=anchor, working_days=days)
+    return DeadlineRequest(
+        kind=kind, subject=subject, anchor=anchor, working_days=working_days_for(sla, kind)
+    )
 
 
 def deadlines_started(
