@@ -16,6 +16,7 @@ from models.status import InterventionStatus
 from models.tables import AuditEntry
 from tests import scenario
 from tests.workflows.conftest import CONTACTS, Harness, skip_to
+from workflows.monitoring import NEXT_DEADLINE, OVERDUE_ACTIONS
 
 MON_2_DEC_2030 = datetime(2030, 12, 2, 9, 0, tzinfo=UTC)
 
@@ -101,13 +102,16 @@ async def test_monthly_progress_reminders_stop_when_the_action_is_accepted(
     status = await clocked.service.status(intervention_id)
     progress = [on for kind, _, on in _sent(status, "progress:")]
     assert progress == [
-        date(2031, 2, 6), date(2031, 3, 6),
+        date(2031, 2, 6),
+        date(2031, 3, 6),
         date(2031, 4, 4),  # 6 April is a Sunday: the Friday before
-        date(2031, 5, 6), date(2031, 6, 6),
+        date(2031, 5, 6),
+        date(2031, 6, 6),
         date(2031, 7, 4),  # Sunday 6 July
         date(2031, 8, 6),
         date(2031, 9, 5),  # Saturday 6 September
-        date(2031, 10, 6), date(2031, 11, 6),
+        date(2031, 10, 6),
+        date(2031, 11, 6),
         date(2031, 12, 5),  # Saturday 6 December
         date(2032, 1, 6),
     ]
@@ -163,3 +167,29 @@ async def test_pause_stops_notices_and_resume_shifts_every_deadline(clocked: Har
     assert [d.due_on for d in resumed.data.deadlines] == [date(2030, 12, 23)]
     assert resumed.waiting_for is not None
     assert resumed.waiting_for.on == date(2030, 12, 18)  # 3 working days before 23 Dec
+
+
+async def test_overdue_action_raises_the_search_attribute(clocked: Harness) -> None:
+    tracking_from = date(2031, 1, 6)
+    await skip_to(clocked.env, _at(tracking_from, 9))
+    intervention_id = await _start(clocked)
+    path = [
+        (Event.convene_panel, scenario.urgent_panel()),
+        (Event.record_meeting, scenario.meeting(held_on=tracking_from)),
+        (Event.issue_report, scenario.report(factual_accuracy_closed_on=tracking_from.isoformat())),
+        (Event.add_action, scenario.action(due_on="2031-01-31")),
+        (Event.agree_action_plan, {"actor": scenario.COORDINATOR}),
+    ]
+    for event, payload in path:
+        await clocked.service.command(intervention_id, event, payload)
+    handle = clocked.client.get_workflow_handle(intervention_id)
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(OVERDUE_ACTIONS) == 0
+    assert attributes.get(NEXT_DEADLINE) == datetime(2031, 1, 31, tzinfo=UTC)
+
+    # Due Friday 31 January; the owner is chased on Monday 3 February, when it counts overdue.
+    await skip_to(clocked.env, _at(date(2031, 2, 3)))
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(OVERDUE_ACTIONS) == 1
+    status = await clocked.service.status(intervention_id)
+    assert ("escalation", "action_owner", date(2031, 2, 3)) in _sent(status, "action:A1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import Session, select
 
@@ -197,3 +199,15 @@ async def test_unknown_type_is_refused_before_starting(dev: Harness) -> None:
         await dev.service.start(scenario.start_request(type_code="desk_review"))
     assert refused.value.problems[0].field == "type"
     assert "urgent_risk_review" in refused.value.problems[0].rule
+
+
+async def test_the_wait_for_the_next_notice_has_a_readable_summary(dev: Harness) -> None:
+    intervention_id = await _started(dev)
+    history = await dev.client.get_workflow_handle(intervention_id).fetch_history()
+    timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
+    assert timers, "the workflow should be waiting on a timer for its first reminder"
+    summary = json.loads(timers[-1].user_metadata.summary.data)
+    assert summary.startswith("reminder to coordinator: convene panel due ")
+    status = await dev.service.status(intervention_id)
+    assert status.waiting_for is not None
+    assert status.waiting_for.summary == summary
