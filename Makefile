@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.lifecycle
+	$(BIN)/python -m bench.long_life
 
 clean:
 	rm -rf $(VENV) .pytest_cache .qi-data
