@@ -107,6 +107,7 @@ def current_details(data: InterventionData, today: date, waiting_for: Notice | N
     open_actions = data.open_actions()
     lines = [
         f"**State:** {data.state}",
+        "",
         f"- {_box(data.chair is not None)} Panel convened ({len(data.panel)} members)",
         f"- {_box(bool(held))} Meetings held ({len(held)})",
         f"- {_box(data.report is not None)} Report issued ({len(data.findings)} findings, "
