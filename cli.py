@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -17,12 +16,13 @@ from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 import click
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from core.interventions import InterventionError, Interventions
+from core.logging import configure_logging
 from core.options import FieldOption, assemble, field_options
 from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
@@ -97,8 +97,13 @@ def _emit(model: BaseModel | list[Any], as_json: bool, human: Callable[[], None]
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
 def cli(verbose: bool) -> None:
     """Quality interventions: durable reviews of clinical learning environments."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        _fail(EXIT_INVALID, "; ".join(
+            f"QI_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        ))
+    configure_logging(settings, level="INFO" if verbose else None)
 
 
 @cli.command()
@@ -113,11 +118,31 @@ def up() -> None:
 
 @cli.command()
 def worker() -> None:
-    """Run only the worker, against the Temporal the settings name."""
-    from worker import run_worker
+    """Run only the worker, against the Temporal the settings name.
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker(Settings()))
+    SIGTERM or Ctrl-C: polling stops and running activities get QI_GRACEFUL_SHUTDOWN_SECONDS
+    to finish; then it exits 0. A second signal stops at once."""
+    from worker import serve
+
+    serve(Settings())
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the read model (QI_DATABASE_URL) up to the latest schema, then exit."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import OperationalError
+
+    from core.database import migrate as upgrade
+
+    url = Settings().resolved_database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        upgrade(url)
+    except OperationalError as exc:
+        reason = " ".join(str(exc.orig).split())  # drivers reply over several lines
+        _fail(EXIT_UNAVAILABLE, f"cannot reach the read model at {shown} ({reason})")
+    click.echo(f"Read model at the latest schema: {shown}")
 
 
 @cli.command()

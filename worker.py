@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -14,11 +17,13 @@ from activities.notifications import NotificationActivities, Notifier, build_not
 from activities.recording import RecordingActivities
 from activities.scheduling import plan_deadlines, plan_intervention_notices, shift_for_pause
 from core.database import make_engine, migrate
+from core.logging import configure_logging
 from core.settings import Settings
-from core.temporal import connect
+from core.temporal import connect, metrics_runtime
+from core.tracing import tracing_interceptors
 from workflows.intervention import InterventionWorkflow
 
-__all__ = ["build_worker", "main"]
+__all__ = ["build_worker", "main", "run_worker", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +36,17 @@ def build_worker(
     notifier: Notifier,
     executor: ThreadPoolExecutor,
     max_cached_workflows: int = 1000,
+    max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int | None = None,
+    graceful_shutdown_timeout: timedelta = timedelta(),
 ) -> Worker:
     """A worker for interventions; the caller owns the executor and shuts it down.
 
-    `max_cached_workflows=0` turns off sticky execution: every task may go to any worker."""
+    `max_cached_workflows=0` turns off sticky execution: every task may go to any worker.
+    The concurrency limits default to the SDK's; give the executor at least as many threads
+    as `max_concurrent_activities`, or sync activities queue for a thread.
+    On shutdown, activities still running get `graceful_shutdown_timeout` to finish before
+    they are cancelled (and retried elsewhere)."""
     recording = RecordingActivities(engine)
     notifications = NotificationActivities(engine, notifier)
     return Worker(
@@ -50,29 +62,91 @@ def build_worker(
         ],
         activity_executor=executor,
         max_cached_workflows=max_cached_workflows,
+        max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=graceful_shutdown_timeout,
     )
 
 
-async def run_worker(settings: Settings) -> None:
-    """Run a worker against the Temporal the settings name, until cancelled."""
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run a worker against the Temporal the settings name until `stop` is set or the task is
+    cancelled. Either way it polls no more and running activities get
+    QI_GRACEFUL_SHUTDOWN_SECONDS to finish."""
     engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
-    client = await connect(settings)
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="qi-activity") as executor:
+    try:
+        migrate(engine)
+        with tracing_interceptors(settings) as interceptors:
+            client = await connect(
+                settings, runtime=metrics_runtime(settings), interceptors=interceptors
+            )
+            await _poll(settings, client, engine, stop or asyncio.Event())
+    finally:
+        engine.dispose()
+
+
+async def _poll(settings: Settings, client: Client, engine: Engine, stop: asyncio.Event) -> None:
+    # One thread per activity slot: sync activities never queue behind each other.
+    with ThreadPoolExecutor(
+        max_workers=settings.max_concurrent_activities, thread_name_prefix="qi-activity"
+    ) as executor:
         worker = build_worker(
             client,
             task_queue=settings.task_queue,
             engine=engine,
             notifier=build_notifier(settings),
             executor=executor,
+            max_cached_workflows=settings.max_cached_workflows,
+            max_concurrent_activities=settings.max_concurrent_activities,
+            max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+            graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         )
-        log.info("worker polling task queue %s", settings.task_queue)
-        await worker.run()
+        # Leaving the block shuts the worker down gracefully, on `stop` and on cancellation.
+        async with worker:
+            log.info("worker polling task queue %s", settings.task_queue)
+            await stop.wait()
+    log.info("worker stopped")
+
+
+def _stop_on_signals(stop: asyncio.Event, grace_seconds: float) -> None:
+    """SIGTERM or Ctrl-C: stop polling and let running activities finish; a second one stops
+    at once (the activities cut off are retried by another worker)."""
+    if sys.platform == "win32":  # no signal handlers there; Ctrl-C raises KeyboardInterrupt
+        return
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+
+    def handle(signum: signal.Signals) -> None:
+        if stop.is_set():
+            log.warning("%s again: stopping without waiting for running activities", signum.name)
+            if main_task is not None:
+                main_task.cancel()
+            return
+        log.info("%s: polling stops; running activities have %g s to finish",
+                 signum.name, grace_seconds)
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, handle, signum)
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    _stop_on_signals(stop, settings.graceful_shutdown_seconds)
+    await run_worker(settings, stop=stop)
+
+
+def serve(settings: Settings) -> None:
+    """Run the worker in the foreground until SIGTERM or Ctrl-C, then return normally."""
+    try:
+        asyncio.run(_serve(settings))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log.warning("worker stopped without waiting for running activities")
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker(Settings()))
+    settings = Settings()
+    configure_logging(settings, default_level="INFO")
+    serve(settings)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ class NotificationActivities:
             # Retryable: a relay that is down or refusing now may accept on the next attempt.
             raise _delivery_failed(input, exc) from None
         await asyncio.to_thread(self._mark_sent, input.idempotency_key)
+        # The key finds the ledger row; recipients (people's addresses) stay out of logs.
+        activity.logger.info("notification %s sent", input.idempotency_key)
         return True
 
     def _claim(self, input: SendNotificationInput) -> bool:

@@ -6,9 +6,10 @@ The CLI and the HTTP API are thin layers over this; every refusal arrives as an
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from pydantic import ValidationError
 from temporalio.client import (
@@ -30,7 +31,13 @@ from models.status import CommandResult, InterventionStatus
 from workflows import monitoring
 from workflows.intervention import InterventionWorkflow
 
-__all__ = ["InterventionError", "Interventions", "intervention_id_for", "problems_from"]
+__all__ = [
+    "InterventionError",
+    "Interventions",
+    "RefusalCounter",
+    "intervention_id_for",
+    "problems_from",
+]
 
 _ID_PREFIX = "intervention-"
 # Request IDs map to workflow IDs through a name-based UUID, so the ID reveals nothing.
@@ -97,6 +104,35 @@ def _from_failure(error: WorkflowUpdateFailedError) -> InterventionError:
     return InterventionError(ErrorType.COMMAND_REFUSED, [Problem(field="command", rule=str(cause))])
 
 
+class RefusalCounter(Protocol):
+    """Told of every refused start or command, e.g. `core.metrics.CommandCounters`."""
+
+    def refused(self, command: str, error_type: str) -> None: ...
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reports_refusals(
+    method: Callable[Concatenate[Interventions, P], Awaitable[R]],
+) -> Callable[Concatenate[Interventions, P], Awaitable[R]]:
+    """Tell the service's refusal counter of each `InterventionError` `method` raises."""
+
+    @functools.wraps(method)
+    async def reporting(self: Interventions, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(self, *args, **kwargs)
+        except InterventionError as error:
+            if self._refusals is not None:
+                # A command names its event among the arguments; a start has none.
+                event = next((a for a in (*args, *kwargs.values()) if isinstance(a, Event)), None)
+                self._refusals.refused(event.value if event else "start", error.error_type.value)
+            raise
+
+    return reporting
+
+
 class Interventions:
     def __init__(
         self,
@@ -105,11 +141,13 @@ class Interventions:
         task_queue: str,
         catalogue: Catalogue,
         contacts: Contacts | None = None,
+        refusals: RefusalCounter | None = None,
     ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._catalogue = catalogue
         self._contacts = contacts
+        self._refusals = refusals
 
     def build_start(self, request: StartRequest, intervention_id: str) -> StartIntervention:
         try:
@@ -131,6 +169,7 @@ class Interventions:
             raise InterventionError(ErrorType.INVALID_INPUT, problems)
         return start
 
+    @_reports_refusals
     async def start(
         self, request: StartRequest | Mapping[str, Any], *, request_id: str | None = None
     ) -> InterventionStatus:
@@ -169,6 +208,7 @@ class Interventions:
         _check_id(intervention_id)
         return self._client.get_workflow_handle(intervention_id)
 
+    @_reports_refusals
     async def command(
         self, intervention_id: str, event: Event, payload: Command | Mapping[str, Any]
     ) -> CommandResult:

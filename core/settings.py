@@ -5,15 +5,20 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["NotifierKind", "Settings"]
+__all__ = ["LogFormat", "NotifierKind", "Settings"]
 
 
 class NotifierKind(StrEnum):
     CONSOLE = "console"
     SMTP = "smtp"
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
 
 
 class Settings(BaseSettings):
@@ -52,6 +57,53 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
+
+    # Worker tuning. Sync activities run on a thread pool of this size, each holding a database
+    # connection, so it stays within the engine's pool (5 + 10 overflow) by default.
+    max_concurrent_activities: int = Field(
+        8, ge=1, description="Activities one worker runs at once"
+    )
+    max_concurrent_workflow_tasks: int = Field(
+        100, ge=2, description="Workflow tasks one worker runs at once"
+    )
+    max_cached_workflows: int = Field(
+        1000, ge=0, description="Workflows kept in memory between tasks; 0 turns off stickiness"
+    )
+    # Below the 30 s a container platform usually waits between SIGTERM and SIGKILL.
+    graceful_shutdown_seconds: float = Field(
+        25.0, ge=0, description="After SIGTERM, how long running activities get to finish"
+    )
+    worker_metrics_address: str | None = Field(
+        None, description="host:port of the worker's Prometheus endpoint (SDK metrics); unset: off"
+    )
+
+    log_format: LogFormat = Field(LogFormat.TEXT, description="text, or json: one object a line")
+    log_level: str | None = Field(
+        None, description="DEBUG, INFO, WARNING or ERROR; unset: INFO for the worker, WARNING else"
+    )
+    otel_endpoint: str | None = Field(
+        None, description="OTLP/HTTP traces URL (needs the [otel] extra); unset: no tracing"
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @field_validator("worker_metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("must be host:port, e.g. 0.0.0.0:9464")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

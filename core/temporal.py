@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from temporalio.client import Client
+from collections.abc import Sequence
+
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import TLSConfig
 
 from core.settings import Settings
 
-__all__ = ["connect", "tls_config"]
+__all__ = ["connect", "metrics_runtime", "tls_config"]
 
 
 def tls_config(settings: Settings) -> TLSConfig | bool:
@@ -25,7 +28,24 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings, address: str | None = None) -> Client:
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """A runtime serving the SDK's metrics (`temporal_*`) for Prometheus, when the settings
+    name an address; None keeps the SDK's default runtime. Build one per process: it binds
+    the port for as long as it lives."""
+    if not settings.worker_metrics_address:
+        return None
+    prometheus = PrometheusConfig(bind_address=settings.worker_metrics_address)
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def connect(
+    settings: Settings,
+    address: str | None = None,
+    *,
+    runtime: Runtime | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Client:
+    """A client for the settings' Temporal; `runtime` carries metrics, `interceptors` tracing."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
@@ -33,4 +53,6 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
         data_converter=pydantic_data_converter,
         tls=tls_config(settings),
         api_key=api_key,
+        runtime=runtime,
+        interceptors=interceptors,
     )
