@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from api import admin as api_admin
 from core.interventions import InterventionError, Interventions
 from core.logging import configure_logging
 from core.options import FieldOption, assemble, field_options
@@ -108,12 +109,15 @@ def cli(verbose: bool) -> None:
 
 @cli.command()
 def up() -> None:
-    """Run the stack: embedded Temporal (or QI_TEMPORAL_ADDRESS) and the worker."""
+    """Run the stack: embedded Temporal (or QI_TEMPORAL_ADDRESS), the worker and the HTTP API."""
     from core.up import run_stack
 
     # Ctrl-C arrives as KeyboardInterrupt, SIGTERM as cancellation (see run_stack).
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        asyncio.run(run_stack(Settings()))
+    try:
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(run_stack(Settings()))
+    except RuntimeError as exc:  # e.g. the API's port is taken
+        _fail(EXIT_UNAVAILABLE, str(exc))
 
 
 @cli.command()
@@ -293,6 +297,9 @@ def _lifecycle_command(event: Event) -> click.Command:
 
 for _event in Event:
     cli.add_command(_lifecycle_command(_event))
+
+for _command in (api_admin.api, api_admin.users, api_admin.tokens):
+    cli.add_command(_command)
 
 
 def main() -> NoReturn:

@@ -210,8 +210,15 @@ class Interventions:
 
     @_reports_refusals
     async def command(
-        self, intervention_id: str, event: Event, payload: Command | Mapping[str, Any]
+        self,
+        intervention_id: str,
+        event: Event,
+        payload: Command | Mapping[str, Any],
+        *,
+        update_id: str | None = None,
     ) -> CommandResult:
+        """Send one command. The server runs an `update_id` once per workflow run: sending it
+        again returns the first outcome and changes nothing."""
         model = COMMAND_MODELS[event]
         if not isinstance(payload, model):
             try:
@@ -221,7 +228,7 @@ class Interventions:
         handle = self._handle(intervention_id)
         try:
             result: CommandResult = await handle.execute_update(
-                event.value, payload, result_type=CommandResult
+                event.value, payload, id=update_id, result_type=CommandResult
             )
         except WorkflowUpdateFailedError as error:
             raise _from_failure(error) from None

@@ -16,6 +16,7 @@ from models.errors import Problem, ProblemError
 from models.intervention import State
 from models.tables import (
     Action,
+    ActionPublic,
     AuditEntry,
     AuditEntryPublic,
     Deadline,
@@ -29,9 +30,11 @@ from models.tables import (
 
 __all__ = [
     "MAX_PAGE",
+    "ActionListed",
     "audit_trail",
     "count_interventions",
     "get_intervention",
+    "list_actions",
     "list_interventions",
 ]
 
@@ -145,3 +148,50 @@ def audit_trail(engine: Engine, intervention_id: str) -> list[AuditEntryPublic]:
     )
     with session(engine) as db:
         return [AuditEntryPublic.model_validate(row) for row in db.exec(query)]
+
+
+class ActionListed(ActionPublic):
+    """An action with the intervention it belongs to, for lists across interventions."""
+
+    intervention_id: str
+    provider_code: str
+    type_code: str
+
+
+def list_actions(
+    engine: Engine,
+    *,
+    state: State | str | None = None,
+    type_code: str | None = None,
+    provider_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ActionListed]:
+    """One page of the actions of the interventions the filters match, in intervention order
+    (newest started first), then by action id."""
+    _check_page(limit, offset)
+    query = (
+        select(Action, Intervention)
+        .join(Intervention, col(Action.intervention_id) == col(Intervention.id))
+        .where(*_filters(state, type_code, provider_code))
+        .order_by(
+            col(Intervention.started_at).desc(),
+            col(Intervention.id).desc(),
+            func.length(col(Action.id)),
+            col(Action.id),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    with session(engine) as db:
+        return [
+            ActionListed.model_validate(
+                {
+                    **{name: getattr(action, name) for name in ActionPublic.model_fields},
+                    "intervention_id": row.id,
+                    "provider_code": row.provider_code,
+                    "type_code": row.type_code,
+                }
+            )
+            for action, row in db.exec(query)
+        ]

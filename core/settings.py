@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     ui_port: int = 8233
 
+    api_host: str = Field("127.0.0.1", description="Interface the HTTP API listens on")
+    api_port: int = Field(8000, description="Port of the HTTP API")
+    api_max_body_bytes: int = Field(
+        64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
+    )
+
     quality_lead_email: str | None = Field(
         None, description="Escalations after the owner go here; unset: to the coordinator"
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sys
 
+from api.app import bind_api_socket, docs_url, serve_api
 from core.settings import Settings
 from core.stack import EmbeddedTemporal
+from core.temporal import connect
 from worker import run_worker
 
 __all__ = ["run_stack"]
@@ -24,12 +27,30 @@ def _stop_on_sigterm() -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
+async def _worker_and_api(settings: Settings, api_socket: socket.socket) -> None:
+    """The worker and the HTTP API side by side; either failing stops both."""
+    client = await connect(settings)
+    async with asyncio.TaskGroup() as group:
+        group.create_task(run_worker(settings))
+        group.create_task(serve_api(settings, client, api_socket))
+
+
 async def run_stack(settings: Settings) -> None:
     _stop_on_sigterm()
+    # Taken first: a port in use fails before anything starts.
+    api_socket = bind_api_socket(settings)
+    try:
+        await _run(settings, api_socket)
+    finally:
+        api_socket.close()
+
+
+async def _run(settings: Settings, api_socket: socket.socket) -> None:
     if settings.temporal_address:
-        print(f"Worker only, against Temporal at {settings.temporal_address} "
-              f"(namespace {settings.temporal_namespace}).", flush=True)
-        await run_worker(settings)
+        print(f"Worker and HTTP API, against Temporal at {settings.temporal_address} "
+              f"(namespace {settings.temporal_namespace}).\n"
+              f"HTTP API:    {docs_url(settings)}", flush=True)
+        await _worker_and_api(settings, api_socket)
         return
     data_dir = settings.data_dir.resolve()
     server = EmbeddedTemporal(
@@ -44,10 +65,11 @@ async def run_stack(settings: Settings) -> None:
             f"Temporal dev server on {server.address} (data in {server.db_file})\n"
             f"Web UI:      {server.ui_url}/namespaces/{settings.temporal_namespace}/workflows\n"
             f"Read model:  {settings.resolved_database_url}\n"
+            f"HTTP API:    {docs_url(settings)}\n"
             f"Drive interventions from another terminal with `.venv/bin/qi --help`.\n"
             f"Ctrl-C stops everything.",
             flush=True,
         )
-        await run_worker(settings)
+        await _worker_and_api(settings, api_socket)
     finally:
         await server.stop()

@@ -17,6 +17,12 @@ class ErrorType(StrEnum):
     UNKNOWN_REFERENCE = "UnknownReference"
     CATALOGUE_INVALID = "CatalogueInvalid"
     DELIVERY_FAILED = "DeliveryFailed"
+    # Raised only at the HTTP boundary; named here so the API's error bodies use one list.
+    NOT_AUTHENTICATED = "NotAuthenticated"
+    FORBIDDEN = "Forbidden"
+    PAYLOAD_TOO_LARGE = "PayloadTooLarge"
+    UNAVAILABLE = "Unavailable"
+    INTERNAL = "InternalError"
 
 
 class Problem(BaseModel):

@@ -12,14 +12,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import model_validator
 from sqlalchemy import JSON, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.access import Role
 from models.catalogue import RiskBand
 from models.intervention import DeadlineKind, State
 from models.vocabulary import (
     ActionStatus,
+    ActorId,
+    Code,
     ConflictStatus,
+    Email,
     FindingCategory,
     MeetingFormat,
     PanelRole,
@@ -28,6 +33,11 @@ from models.vocabulary import (
 __all__ = [
     "Action",
     "ActionPublic",
+    "ApiToken",
+    "ApiTokenPublic",
+    "ApiUser",
+    "ApiUserCreate",
+    "ApiUserPublic",
     "AuditEntry",
     "AuditEntryPublic",
     "Deadline",
@@ -244,3 +254,57 @@ class InterventionDetail(InterventionPublic):
     findings: list[FindingPublic] = Field(default_factory=list)
     actions: list[ActionPublic] = Field(default_factory=list)
     deadlines: list[DeadlinePublic] = Field(default_factory=list)
+
+
+# -- API users and their bearer tokens (not part of the projection) ------------------------------
+
+_TOKEN_PREFIX = 16
+_SHA256_HEX = 64
+
+
+class ApiUserBase(SQLModel):
+    name: str = Field(max_length=_PERSON, unique=True)  # the `actor` of the user's commands
+    role: Role = Field(sa_type=String(16))
+    provider_code: str | None = Field(default=None, max_length=_CODE)  # provider leads only
+    email: str | None = Field(default=None, max_length=_EMAIL)
+
+
+class ApiUserCreate(ApiUserBase):
+    name: ActorId
+    provider_code: Code | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _provider_for_provider_leads(self) -> ApiUserCreate:
+        if (self.role is Role.provider_lead) != (self.provider_code is not None):
+            raise ValueError("provider_code is required for provider leads and only for them")
+        return self
+
+
+class ApiUser(ApiUserBase, table=True):
+    __tablename__ = "api_user"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+
+
+class ApiUserPublic(ApiUserBase):
+    id: int
+
+
+class ApiTokenBase(SQLModel):
+    prefix: str = Field(max_length=_TOKEN_PREFIX, index=True)  # shown to identify the token
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiToken(ApiTokenBase, table=True):
+    """Only the SHA-256 of a token is kept; the token itself is shown once, when issued."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="api_user.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=_SHA256_HEX, unique=True)
+
+
+class ApiTokenPublic(ApiTokenBase):
+    user_name: str

@@ -58,6 +58,7 @@ class Qi:
     temporal_port: int
     ui_port: int
     task_queue: str
+    api_port: int
 
     @property
     def data_dir(self) -> Path:
@@ -71,6 +72,7 @@ class Qi:
             QI_DATA_DIR=str(self.data_dir),
             QI_TEMPORAL_PORT=str(self.temporal_port),
             QI_UI_PORT=str(self.ui_port),
+            QI_API_PORT=str(self.api_port),
             QI_TASK_QUEUE=self.task_queue,
         )
         return env
@@ -170,7 +172,7 @@ class StartStack(Protocol):
 @pytest.fixture
 def qi(tmp_path: Path) -> Qi:
     return Qi(home=tmp_path, temporal_port=free_port(), ui_port=free_port(),
-              task_queue=f"qi-e2e-{uuid.uuid4().hex[:12]}")
+              task_queue=f"qi-e2e-{uuid.uuid4().hex[:12]}", api_port=free_port())
 
 
 @pytest.fixture

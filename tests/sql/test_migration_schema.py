@@ -24,6 +24,8 @@ TABLES = {
     "deadline",
     "audit_entry",
     "notification",
+    "api_user",
+    "api_token",
 }
 
 

@@ -1,0 +1,109 @@
+"""The FastAPI application, built from what the caller hands it, and its server.
+
+`create_app` builds nothing itself; `serve_api` (used by `qi api` and `qi up`) connects to
+Temporal and the read model from settings, then serves until cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from api.deps import ApiContext
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.middleware import BodyLimit, NoStore
+from api.routes import commands, exports, interventions, types
+from core.database import make_engine, migrate
+from core.interventions import Interventions
+from core.settings import Settings
+from models.catalogue import Catalogue, load_catalogue
+from models.intervention import Contacts
+
+__all__ = ["bind_api_socket", "create_app", "docs_url", "serve_api"]
+
+DESCRIPTION = """Start and drive quality interventions; read their status, audit trail and
+schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format:
+`{"error": {"type", "message", "problems": [{"field", "rule"}]}}`."""
+
+
+def create_app(
+    *, service: Interventions, engine: Engine, catalogue: Catalogue, settings: Settings
+) -> FastAPI:
+    app = FastAPI(
+        title="Quality interventions",
+        version="0.1.0",
+        description=DESCRIPTION,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.context = ApiContext(
+        service=service, engine=engine, catalogue=catalogue, settings=settings
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(NoStore)
+    for module in (types, interventions, commands, exports):
+        app.include_router(module.router)
+    return app
+
+
+def docs_url(settings: Settings) -> str:
+    host = settings.api_host if settings.api_host not in ("0.0.0.0", "::") else "127.0.0.1"
+    return f"http://{host}:{settings.api_port}/docs"
+
+
+def bind_api_socket(settings: Settings) -> socket.socket:
+    """Take the API's port now, so a port in use fails before anything else starts."""
+    family = socket.AF_INET6 if ":" in settings.api_host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.api_host, settings.api_port))
+    except OSError as exc:
+        sock.close()
+        raise RuntimeError(
+            f"cannot serve the API on {settings.api_host}:{settings.api_port} ({exc.strerror}); "
+            "set QI_API_PORT to a free port"
+        ) from None
+    sock.listen(128)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """Stops when its task is cancelled (Ctrl-C, SIGTERM via `qi up`), not by signals of its
+    own: the process has one owner of its signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_api(settings: Settings, client: Client, sock: socket.socket | None = None) -> None:
+    """Serve the API until cancelled; then finish the requests in flight and stop."""
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    catalogue = load_catalogue(settings.catalogue)
+    contacts = Contacts(quality_lead_email=settings.quality_lead_email,
+                        dean_email=settings.dean_email)
+    service = Interventions(client, task_queue=settings.task_queue, catalogue=catalogue,
+                            contacts=contacts)
+    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings)
+    config = uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5)
+    server = _Server(config)
+    sock = sock or bind_api_socket(settings)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        server.should_exit = True
+        await task
+        raise
+    finally:
+        sock.close()
+        engine.dispose()

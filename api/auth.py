@@ -1,0 +1,91 @@
+"""Bearer-token authentication, role checks and the access log of every denial.
+
+The access log (logger `qi.api.access`) names the user, role, method and route template of a
+denied request; never its body, its query or the intervention's data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.security import HTTPBearer
+
+from api.errors import ApiError
+from models.access import Operation, Reach, reach
+from models.commands import Event
+from models.errors import ErrorType, Problem
+from models.tables import ApiUserPublic
+
+__all__ = ["Caller", "access_log", "bearer", "deny", "not_authenticated", "permit", "unseen"]
+
+access_log = logging.getLogger("qi.api.access")
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A token from `qi tokens issue NAME`, sent as `Authorization: Bearer <token>`",
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated user, and how far the operation being asked for reaches for them."""
+
+    user: ApiUserPublic
+    reach: Reach
+
+    @property
+    def provider_scope(self) -> str | None:
+        """The provider the caller is limited to, if any."""
+        return self.user.provider_code if self.reach is Reach.own_provider else None
+
+    def sees(self, provider_code: str) -> bool:
+        return self.reach is Reach.all or self.user.provider_code == provider_code
+
+
+def _route(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", "-")
+
+
+def deny(request: Request, user: ApiUserPublic | None, reason: str) -> None:
+    access_log.warning(
+        "denied user=%s role=%s method=%s route=%s reason=%s",
+        user.name if user else "-",
+        user.role if user else "-",
+        request.method,
+        _route(request),
+        reason,
+    )
+
+
+def not_authenticated(request: Request) -> ApiError:
+    deny(request, None, "no valid bearer token")
+    return ApiError(
+        ErrorType.NOT_AUTHENTICATED,
+        [Problem(field="Authorization", rule="a valid bearer token is required")],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def permit(request: Request, user: ApiUserPublic, operation: Operation | Event) -> Caller:
+    """The caller if the user's role may do `operation`; 403 otherwise."""
+    allowed = reach(user.role, operation)
+    if allowed is None:
+        deny(request, user, f"role may not {operation.value}")
+        raise ApiError(
+            ErrorType.FORBIDDEN,
+            [Problem(field="role", rule=f"a {user.role.value} may not {operation.value}")],
+        )
+    return Caller(user=user, reach=allowed)
+
+
+def unseen(request: Request, caller: Caller, intervention_id: str) -> ApiError:
+    """Another provider's intervention answers exactly like one that does not exist."""
+    deny(request, caller.user, "intervention of another provider")
+    return ApiError(
+        ErrorType.UNKNOWN_REFERENCE,
+        [Problem(field="intervention_id", rule=f"no intervention {intervention_id}")],
+    )

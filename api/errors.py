@@ -1,0 +1,170 @@
+"""The API's one error format, and the handlers that turn every failure into it:
+
+    {"error": {"type": "CommandRefused", "message": "...", "problems": [{"field", "rule"}]}}
+
+`type` is a `models.errors.ErrorType`; each type has one HTTP status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from temporalio.service import RPCError
+
+from core.interventions import InterventionError
+from models.errors import ErrorType, Problem, ProblemError
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "STATUS_FOR",
+    "ApiError",
+    "ErrorBody",
+    "ErrorDetail",
+    "error_response",
+    "install_error_handlers",
+]
+
+log = logging.getLogger(__name__)
+
+STATUS_FOR: Mapping[ErrorType, int] = {
+    ErrorType.INVALID_INPUT: 422,
+    ErrorType.COMMAND_REFUSED: 409,
+    ErrorType.UNKNOWN_REFERENCE: 404,
+    ErrorType.NOT_AUTHENTICATED: 401,
+    ErrorType.FORBIDDEN: 403,
+    ErrorType.PAYLOAD_TOO_LARGE: 413,
+    ErrorType.CATALOGUE_INVALID: 500,
+    ErrorType.INTERNAL: 500,
+    ErrorType.DELIVERY_FAILED: 502,
+    ErrorType.UNAVAILABLE: 503,
+}
+
+# Request locations FastAPI puts first in a validation error's `loc`; the field is the rest.
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+class ErrorDetail(BaseModel):
+    type: ErrorType
+    message: str
+    problems: list[Problem]
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    401: "No valid bearer token",
+    403: "The user's role may not do this",
+    404: "No such intervention or type (or not one the user may see)",
+    409: "Refused by the lifecycle; the problems say why",
+    413: "Request body too large",
+    422: "Invalid request; each problem names its field",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+}
+
+
+class ApiError(Exception):
+    """Raised by routes and dependencies; rendered in the one format."""
+
+    def __init__(
+        self,
+        error_type: ErrorType,
+        problems: list[Problem],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.error_type = error_type
+        self.problems = problems
+        self.headers = dict(headers or {})
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+def error_response(
+    error_type: ErrorType, problems: list[Problem], headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorBody(
+        error=ErrorDetail(
+            type=error_type,
+            message="; ".join(str(p) for p in problems) or error_type.value,
+            problems=problems,
+        )
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=STATUS_FOR[error_type], headers=headers
+    )
+
+
+def _field(error: Mapping[str, Any]) -> str:
+    loc = [str(part) for part in error.get("loc", ())]
+    if loc and loc[0] in _LOCATIONS:
+        location, loc = loc[0], loc[1:]
+    else:
+        location = "body"
+    if error.get("type") == "json_invalid":
+        return "body"  # the rest of `loc` is a character position
+    return ".".join(loc) or location
+
+
+def _rule(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "json_invalid":
+        detail = (error.get("ctx") or {}).get("error")
+        return f"not valid JSON ({detail})" if detail else "not valid JSON"
+    return str(error.get("msg", "invalid"))
+
+
+def _validation_problems(error: RequestValidationError) -> list[Problem]:
+    return [Problem(field=_field(e), rule=_rule(e)) for e in error.errors()]
+
+
+async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError | InterventionError | ProblemError)
+    headers = exc.headers if isinstance(exc, ApiError) else None
+    return error_response(exc.error_type, exc.problems, headers)
+
+
+async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(ErrorType.INVALID_INPUT, _validation_problems(exc))
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors: no route (404), wrong method (405)."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return error_response(
+            ErrorType.UNKNOWN_REFERENCE, [Problem(field="path", rule="no such endpoint")]
+        )
+    problem = Problem(field="method", rule=f"{request.method} is not allowed here")
+    response = error_response(ErrorType.INVALID_INPUT, [problem], exc.headers)
+    response.status_code = exc.status_code
+    return response
+
+
+async def _on_temporal(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("Temporal call failed: %s", exc)
+    return error_response(
+        ErrorType.UNAVAILABLE, [Problem(field="temporal", rule="Temporal is unavailable; retry")]
+    )
+
+
+async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)
+    return error_response(ErrorType.INTERNAL, [Problem(field="server", rule="internal error")])
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    for kind in (ApiError, InterventionError, ProblemError):
+        app.add_exception_handler(kind, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(HTTPException, _on_http)
+    app.add_exception_handler(RPCError, _on_temporal)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,85 @@
+"""One endpoint per lifecycle command, generated from `models.commands.COMMAND_MODELS`:
+POST /interventions/{id}/{command}, e.g. /convene-panel. The body is the command without
+`actor`: the actor is the authenticated user.
+
+No `from __future__ import annotations` here: FastAPI reads the generated endpoints'
+annotations at runtime, and the body model is a local of the factory.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from pydantic import BaseModel
+
+from api.auth import Caller
+from api.bodies import COMMAND_BODIES, has_required_fields
+from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted, visible_status
+from api.errors import ApiError
+from models.access import APPROVER_ROLES, Reach
+from models.commands import COMMAND_MODELS, Event
+from models.errors import ErrorType, Problem
+from models.status import CommandResult
+from models.vocabulary import ApproverRole
+
+__all__ = ["router", "slug"]
+
+router = APIRouter(prefix="/interventions", tags=["commands"])
+
+
+def slug(event: Event) -> str:
+    return event.value.replace("_", "-")
+
+
+def _check_claimed_role(caller: Caller, event: Event, payload: dict[str, Any]) -> None:
+    """Closure approval names the approver's role; it must be one the user holds."""
+    if event is not Event.approve_closure:
+        return
+    claimed = ApproverRole(payload["role"])
+    if claimed not in APPROVER_ROLES.get(caller.user.role, frozenset()):
+        raise ApiError(
+            ErrorType.FORBIDDEN,
+            [Problem(field="role", rule=f"a {caller.user.role.value} may not approve closure "
+                     f"as {claimed.value}")],
+        )
+
+
+def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
+    body_model = COMMAND_BODIES[event]
+    required = has_required_fields(body_model)
+    Payload = Annotated[body_model if required else body_model | None, Body()]
+
+    async def send(
+        intervention_id: str,
+        request: Request,
+        caller: Annotated[Caller, Depends(permitted(event))],
+        service: ServiceDep,
+        body: Payload = ... if required else None,  # type: ignore[assignment]
+        idempotency_key: IdempotencyKey = None,
+    ) -> CommandResult:
+        if caller.reach is Reach.own_provider:
+            await visible_status(request, caller, service, intervention_id)
+        payload = body.model_dump(exclude_unset=True) if isinstance(body, BaseModel) else {}
+        _check_claimed_role(caller, event, payload)
+        return await service.command(
+            intervention_id,
+            event,
+            {**payload, "actor": caller.user.name},
+            update_id=idempotent_id(caller, event.value, idempotency_key),
+        )
+
+    send.__name__ = event.value
+    send.__doc__ = (COMMAND_MODELS[event].__doc__ or "").strip() + (
+        "\n\nWith an `Idempotency-Key`, a retry returns the first result and changes nothing."
+    )
+    return send
+
+
+for _event in Event:
+    router.add_api_route(
+        f"/{{intervention_id}}/{slug(_event)}",
+        _endpoint(_event),
+        methods=["POST"],
+        name=_event.value,
+        operation_id=_event.value,
+    )

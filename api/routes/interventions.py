@@ -1,0 +1,113 @@
+"""Interventions: start one, list them from the read model, read one's status (from its
+workflow), audit trail and planned schedule."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from api.bodies import StartBody
+from api.deps import EngineDep, IdempotencyKey, Reader, ServiceDep, Starter, idempotent_id
+from api.deps import visible_status as _visible
+from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
+from models.intervention import State
+from models.preview import PlannedItem, preview_intervention
+from models.status import InterventionStatus
+from models.tables import AuditEntryPublic, InterventionPublic
+
+__all__ = ["InterventionPage", "ListFilters", "router"]
+
+router = APIRouter(prefix="/interventions", tags=["interventions"])
+
+
+class InterventionPage(BaseModel):
+    items: list[InterventionPublic]
+    total: int  # how many match the filters, over all pages
+    limit: int
+    offset: int
+
+
+class ListFilters(BaseModel):
+    """Filters shared by the list and the exports; they combine with AND."""
+
+    state: State | None = None
+    type: str | None = None
+    provider: str | None = None
+
+
+Filters = Annotated[ListFilters, Query()]
+
+
+def scoped_filters(filters: ListFilters, provider_scope: str | None) -> dict[str, Any] | None:
+    """The read-model filters for a caller; None when their scope and the filters exclude all."""
+    provider = filters.provider
+    if provider_scope is not None:
+        if provider not in (None, provider_scope):
+            return None
+        provider = provider_scope
+    return {"state": filters.state, "type_code": filters.type, "provider_code": provider}
+
+
+@router.post("", status_code=201)
+async def start_intervention(
+    body: StartBody,  # type: ignore[valid-type]
+    caller: Starter,
+    service: ServiceDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> InterventionStatus:
+    """Start an intervention, coordinated by the caller. With an `Idempotency-Key`, a retry
+    returns the same intervention, started once."""
+    request = {**body.model_dump(exclude_unset=True), "coordinator": caller.user.name}
+    status = await service.start(
+        request, request_id=idempotent_id(caller, "start", idempotency_key)
+    )
+    response.headers["Location"] = f"{router.prefix}/{status.data.intervention_id}"
+    return status
+
+
+@router.get("")
+def list_(
+    filters: Filters,
+    engine: EngineDep,
+    caller: Reader,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> InterventionPage:
+    """One page of interventions from the read model, newest first. Provider leads see their
+    own provider's only."""
+    where = scoped_filters(filters, caller.provider_scope)
+    if where is None:
+        return InterventionPage(items=[], total=0, limit=limit, offset=offset)
+    items = list_interventions(engine, **where, limit=limit, offset=offset)
+    total = count_interventions(engine, **where)
+    return InterventionPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{intervention_id}")
+async def get_status(
+    intervention_id: str, request: Request, caller: Reader, service: ServiceDep
+) -> InterventionStatus:
+    """The intervention as its workflow holds it now, with the allowed next commands."""
+    return await _visible(request, caller, service, intervention_id)
+
+
+@router.get("/{intervention_id}/audit")
+async def get_audit(
+    intervention_id: str, request: Request, caller: Reader, service: ServiceDep, engine: EngineDep
+) -> list[AuditEntryPublic]:
+    """Who did what, when and why: the read model's append-only audit trail, oldest first."""
+    await _visible(request, caller, service, intervention_id)
+    return await run_in_threadpool(audit_trail, engine, intervention_id)
+
+
+@router.get("/{intervention_id}/schedule")
+async def get_schedule(
+    intervention_id: str, request: Request, caller: Reader, service: ServiceDep
+) -> list[PlannedItem]:
+    """The open deadlines, and the reminders and escalations the workflow will send."""
+    status = await _visible(request, caller, service, intervention_id)
+    return preview_intervention(status.data, status.upcoming)

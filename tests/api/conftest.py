@@ -1,0 +1,143 @@
+"""The HTTP API against a real dev server and a real worker, called through httpx's ASGI
+transport. Each test gets its own task queue, read model and users; the permission matrix
+shares one set per module (`module_api`) because it sends hundreds of requests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from core.database import make_engine, migrate
+from core.interventions import Interventions
+from core.settings import Settings
+from core.users import add_user, issue_token
+from models.access import Role
+from models.catalogue import load_catalogue
+from models.commands import Event
+from models.tables import ApiUserCreate
+from tests import scenario
+from tests.fakes import RecordingNotifier
+from worker import build_worker
+
+COORDINATOR, DEAN = scenario.COORDINATOR, scenario.DEAN
+PANEL, LEAD, VIEWER = "p.member", "lead.rxx01", "v.viewer"
+OWN_PROVIDER, OTHER_PROVIDER = "RXX01", "RYY02"
+USERS: dict[str, tuple[Role, str | None]] = {
+    COORDINATOR: (Role.coordinator, None),
+    DEAN: (Role.dean, None),
+    PANEL: (Role.panel_member, None),
+    LEAD: (Role.provider_lead, OWN_PROVIDER),
+    VIEWER: (Role.viewer, None),
+}
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass
+class Api:
+    app: FastAPI
+    service: Interventions
+    engine: Engine
+    tokens: dict[str, str]
+
+    def client(self, user: str | None = COORDINATOR, **headers: str) -> httpx.AsyncClient:
+        if user is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://qi.test", headers=headers
+        )
+
+
+def settings() -> Settings:
+    return Settings(_env_file=None, api_max_body_bytes=MAX_BODY_BYTES)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def running_api(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[Api]:
+    engine = make_engine(f"sqlite:///{folder / 'read-model.sqlite3'}")
+    migrate(engine)
+    task_queue = f"test-api-{uuid.uuid4()}"
+    catalogue = load_catalogue()
+    service = Interventions(env.client, task_queue=task_queue, catalogue=catalogue)
+    tokens = {}
+    for name, (role, provider) in USERS.items():
+        add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider))
+        tokens[name] = issue_token(engine, name).token
+    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings())
+    try:
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            worker = build_worker(env.client, task_queue=task_queue, engine=engine,
+                                  notifier=RecordingNotifier(), executor=executor)
+            async with worker:
+                yield Api(app=app, service=service, engine=engine, tokens=tokens)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+async def api(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Api]:
+    async with running_api(dev_env, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def module_api(
+    dev_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Api]:
+    async with running_api(dev_env, tmp_path_factory.mktemp("api")) as running:
+        yield running
+
+
+def start_body(**overrides: Any) -> dict[str, Any]:
+    """A valid start body: the scenario's, without the coordinator (the caller is)."""
+    body = scenario.start_request(**overrides)
+    del body["coordinator"]
+    return body
+
+
+def provider(code: str) -> dict[str, Any]:
+    return {**scenario.start_request()["provider"], "code": code}
+
+
+def command_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """A scenario payload as an HTTP body: the actor is whoever sends it."""
+    return {k: v for k, v in payload.items() if k != "actor"}
+
+
+def command_path(intervention_id: str, event: Event) -> str:
+    return f"/interventions/{intervention_id}/{event.value.replace('_', '-')}"
+
+
+async def start(client: httpx.AsyncClient, **overrides: Any) -> str:
+    response = await client.post("/interventions", json=start_body(**overrides))
+    assert response.status_code == 201, response.text
+    intervention_id: str = response.json()["data"]["intervention_id"]
+    return intervention_id
+
+
+def assert_error(response: httpx.Response, status: int, error_type: str) -> dict[str, Any]:
+    """The response has the status and the API's one error format; returns `error`."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    error: dict[str, Any] = body["error"]
+    assert set(error) == {"type", "message", "problems"}
+    assert error["type"] == error_type
+    assert error["problems"], "an error names at least one problem"
+    assert all(set(p) == {"field", "rule"} for p in error["problems"])
+    return error
+
+
+def fields(error: dict[str, Any]) -> set[str]:
+    return {p["field"] for p in error["problems"]}
