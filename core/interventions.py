@@ -198,7 +198,11 @@ class Interventions:
         )
         try:
             status: InterventionStatus = await self._client.execute_update_with_start_workflow(
-                "planned", start_workflow_operation=operation, result_type=InterventionStatus
+                "planned",
+                start_workflow_operation=operation,
+                # With a request ID, a retry gets the first start's answer, not today's status.
+                id=None if request_id is None else f"planned:{intervention_id}",
+                result_type=InterventionStatus,
             )
         except WorkflowUpdateFailedError as error:
             raise _from_failure(error) from None

@@ -16,6 +16,7 @@ from api.auth import Caller
 from api.bodies import COMMAND_BODIES, has_required_fields
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted, visible_status
 from api.errors import ApiError
+from core.interventions import InterventionError, Interventions
 from models.access import APPROVER_ROLES, Reach
 from models.commands import COMMAND_MODELS, Event
 from models.errors import ErrorType, Problem
@@ -44,6 +45,18 @@ def _check_claimed_role(caller: Caller, event: Event, payload: dict[str, Any]) -
         )
 
 
+async def _refuse_if_finished(service: Interventions, intervention_id: str, event: Event) -> None:
+    """Temporal answers a command to a finished workflow as "not found"; the intervention
+    exists, closed or cancelled, so say that instead."""
+    status = await service.status(intervention_id)  # raises if it really is unknown
+    state = status.data.state.value
+    raise InterventionError(
+        ErrorType.COMMAND_REFUSED,
+        [Problem(field="command", rule=f"{event.value} is not allowed: the intervention is "
+                 f"{state} and takes no more commands")],
+    )
+
+
 def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
     body_model = COMMAND_BODIES[event]
     required = has_required_fields(body_model)
@@ -61,12 +74,17 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
             await visible_status(request, caller, service, intervention_id)
         payload = body.model_dump(exclude_unset=True) if isinstance(body, BaseModel) else {}
         _check_claimed_role(caller, event, payload)
-        return await service.command(
-            intervention_id,
-            event,
-            {**payload, "actor": caller.user.name},
-            update_id=idempotent_id(caller, event.value, idempotency_key),
-        )
+        try:
+            return await service.command(
+                intervention_id,
+                event,
+                {**payload, "actor": caller.user.name},
+                update_id=idempotent_id(caller, event.value, idempotency_key),
+            )
+        except InterventionError as error:
+            if error.error_type is ErrorType.UNKNOWN_REFERENCE:
+                await _refuse_if_finished(service, intervention_id, event)
+            raise
 
     send.__name__ = event.value
     send.__doc__ = (COMMAND_MODELS[event].__doc__ or "").strip() + (
