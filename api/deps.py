@@ -4,7 +4,7 @@ route shares. Routes take them through the `Annotated` aliases below."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from api.auth import Caller, bearer, not_authenticated, permit, unseen
 from core.interventions import Interventions
 from core.settings import Settings
 from core.users import authenticate
-from models.access import Operation
+from models.access import Operation, Reach
 from models.catalogue import Catalogue
 from models.commands import Event
 from models.status import InterventionStatus
@@ -29,11 +29,13 @@ __all__ = [
     "EngineDep",
     "Exporter",
     "IdempotencyKey",
+    "ReadableStatus",
     "Reader",
     "ServiceDep",
     "Starter",
     "idempotent_id",
     "permitted",
+    "permitted_on",
     "visible_status",
 ]
 
@@ -122,3 +124,27 @@ async def visible_status(
     if not caller.sees(status.data.provider.code):
         raise unseen(request, caller, intervention_id)
     return status
+
+
+async def readable_status(
+    intervention_id: str, request: Request, caller: Reader, service: ServiceDep
+) -> InterventionStatus:
+    return await visible_status(request, caller, service, intervention_id)
+
+
+ReadableStatus = Annotated[InterventionStatus, Depends(readable_status)]
+
+
+def permitted_on(event: Event) -> Callable[..., Awaitable[Caller]]:
+    """A dependency: the caller, if their role may send `event` to this intervention; checked
+    before the body is, so another provider's intervention is 404 whatever is sent."""
+
+    async def check(
+        intervention_id: str, request: Request, user: CurrentUser, service: ServiceDep
+    ) -> Caller:
+        caller = permit(request, user, event)
+        if caller.reach is not Reach.all:
+            await visible_status(request, caller, service, intervention_id)
+        return caller
+
+    return check

@@ -14,10 +14,10 @@ from pydantic import BaseModel
 
 from api.auth import Caller
 from api.bodies import COMMAND_BODIES, has_required_fields
-from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted, visible_status
+from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
 from api.errors import ApiError
 from core.interventions import InterventionError, Interventions
-from models.access import APPROVER_ROLES, Reach
+from models.access import APPROVER_ROLES
 from models.commands import COMMAND_MODELS, Event
 from models.errors import ErrorType, Problem
 from models.status import CommandResult
@@ -65,13 +65,11 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
     async def send(
         intervention_id: str,
         request: Request,
-        caller: Annotated[Caller, Depends(permitted(event))],
+        caller: Annotated[Caller, Depends(permitted_on(event))],
         service: ServiceDep,
         body: Payload = ... if required else None,  # type: ignore[assignment]
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
-        if caller.reach is Reach.own_provider:
-            await visible_status(request, caller, service, intervention_id)
         payload = body.model_dump(exclude_unset=True) if isinstance(body, BaseModel) else {}
         _check_claimed_role(caller, event, payload)
         try:

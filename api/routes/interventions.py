@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.bodies import StartBody
-from api.deps import EngineDep, IdempotencyKey, Reader, ServiceDep, Starter, idempotent_id
-from api.deps import visible_status as _visible
+from api.deps import (
+    EngineDep,
+    IdempotencyKey,
+    ReadableStatus,
+    Reader,
+    ServiceDep,
+    Starter,
+    idempotent_id,
+)
 from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
 from models.intervention import State
 from models.preview import PlannedItem, preview_intervention
@@ -88,26 +95,20 @@ def list_(
 
 
 @router.get("/{intervention_id}")
-async def get_status(
-    intervention_id: str, request: Request, caller: Reader, service: ServiceDep
-) -> InterventionStatus:
+async def get_status(intervention_id: str, status: ReadableStatus) -> InterventionStatus:
     """The intervention as its workflow holds it now, with the allowed next commands."""
-    return await _visible(request, caller, service, intervention_id)
+    return status
 
 
 @router.get("/{intervention_id}/audit")
 async def get_audit(
-    intervention_id: str, request: Request, caller: Reader, service: ServiceDep, engine: EngineDep
+    intervention_id: str, _status: ReadableStatus, engine: EngineDep
 ) -> list[AuditEntryPublic]:
     """Who did what, when and why: the read model's append-only audit trail, oldest first."""
-    await _visible(request, caller, service, intervention_id)
     return await run_in_threadpool(audit_trail, engine, intervention_id)
 
 
 @router.get("/{intervention_id}/schedule")
-async def get_schedule(
-    intervention_id: str, request: Request, caller: Reader, service: ServiceDep
-) -> list[PlannedItem]:
+async def get_schedule(intervention_id: str, status: ReadableStatus) -> list[PlannedItem]:
     """The open deadlines, and the reminders and escalations the workflow will send."""
-    status = await _visible(request, caller, service, intervention_id)
     return preview_intervention(status.data, status.upcoming)
