@@ -23,7 +23,7 @@ from core.temporal import connect, metrics_runtime
 from core.tracing import tracing_interceptors
 from workflows.intervention import InterventionWorkflow
 
-__all__ = ["build_worker", "main", "run_worker", "serve"]
+__all__ = ["build_worker", "main", "run_worker", "serve", "worker_from_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +84,30 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         engine.dispose()
 
 
+def worker_from_settings(
+    settings: Settings, client: Client, engine: Engine, executor: ThreadPoolExecutor
+) -> Worker:
+    """`build_worker` tuned by the settings (QI_MAX_CONCURRENT_*, QI_MAX_CACHED_WORKFLOWS,
+    QI_GRACEFUL_SHUTDOWN_SECONDS), delivering through the notifier they name."""
+    return build_worker(
+        client,
+        task_queue=settings.task_queue,
+        engine=engine,
+        notifier=build_notifier(settings),
+        executor=executor,
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+    )
+
+
 async def _poll(settings: Settings, client: Client, engine: Engine, stop: asyncio.Event) -> None:
     # One thread per activity slot: sync activities never queue behind each other.
     with ThreadPoolExecutor(
         max_workers=settings.max_concurrent_activities, thread_name_prefix="qi-activity"
     ) as executor:
-        worker = build_worker(
-            client,
-            task_queue=settings.task_queue,
-            engine=engine,
-            notifier=build_notifier(settings),
-            executor=executor,
-            max_cached_workflows=settings.max_cached_workflows,
-            max_concurrent_activities=settings.max_concurrent_activities,
-            max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
-            graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
-        )
+        worker = worker_from_settings(settings, client, engine, executor)
         # Leaving the block shuts the worker down gracefully, on `stop` and on cancellation.
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)

@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from workflows.monitoring import ALL_KEYS
 
-__all__ = ["EmbeddedTemporal", "temporal_binary"]
+__all__ = ["EmbeddedTemporal", "search_attribute_types", "temporal_binary"]
 
 _INDEXED_TYPE = {
     "KEYWORD": "Keyword",
@@ -24,6 +24,14 @@ _INDEXED_TYPE = {
     "FLOAT": "Double",
     "KEYWORD_LIST": "KeywordList",
 }
+
+
+def search_attribute_types() -> dict[str, str]:
+    """The project's search attributes, each with its type as the `temporal` CLI names it."""
+    return {
+        key.name: _INDEXED_TYPE[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+        for key in ALL_KEYS
+    }
 
 
 def temporal_binary() -> Path:
@@ -68,9 +76,8 @@ class EmbeddedTemporal:
             "--namespace", self.namespace,
             "--log-level", "warn",
         ]
-        for key in ALL_KEYS:
-            kind = _INDEXED_TYPE[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
-            args += ["--search-attribute", f"{key.name}={kind}"]
+        for name, kind in search_attribute_types().items():
+            args += ["--search-attribute", f"{name}={kind}"]
         return args
 
     async def start(self, startup_seconds: float = 60.0) -> None:

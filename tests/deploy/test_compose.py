@@ -1,0 +1,232 @@
+"""docker-compose.yml: valid against the compose spec, and consistent with the project it runs.
+
+No Docker engine is needed: the file is checked against the official compose-spec JSON schema
+(as the check-jsonschema package ships it) and against the project's own code.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+
+from cli import cli
+from core.settings import Settings
+from core.stack import search_attribute_types
+from tests.deploy.conftest import PROJECT_IMAGE, REPO, project_services
+
+# `$$` is a literal dollar; `${...}` and `$NAME` are interpolated by compose.
+_TOKEN = re.compile(r"\$\$|\$\{(?P<braced>[^}]*)\}|\$(?P<bare>[A-Za-z_]\w*)")
+_EXPRESSION = re.compile(r"(?P<name>[A-Za-z_]\w*)(?:(?P<op>:?[-?])(?P<rest>.*))?", re.S)
+# An exact release: at least major.minor (postgres 16.10), never a floating `16` or `latest`.
+_PINNED_TAG = re.compile(r"^v?\d+\.\d+(\.\d+)?(-[a-z0-9.]+)?$")
+
+
+def _schema_errors(schema: dict[str, Any], document: dict[str, Any]) -> list[str]:
+    validator = Draft7Validator(schema)
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def _expressions(text: str) -> list[str]:
+    """Every interpolated expression, e.g. `POSTGRES_USER:-qi`; a bare `$NAME` as itself."""
+    found = []
+    for match in _TOKEN.finditer(text):
+        if match.group("braced") is not None:
+            found.append(match.group("braced"))
+        elif match.group("bare") is not None:
+            found.append("$" + match.group("bare"))
+    return found
+
+
+def _interpolate(value: str) -> str:
+    """What compose makes of `value` with every variable unset but the required ones."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        parsed = _EXPRESSION.fullmatch(match.group("braced") or "")
+        assert parsed is not None, match.group(0)
+        op = parsed.group("op") or ""
+        return parsed.group("rest") if op.endswith("-") else "example"
+
+    return _TOKEN.sub(substitute, value)
+
+
+def _seconds(duration: str) -> float:
+    match = re.fullmatch(r"(\d+)(s|m)", duration)
+    assert match, f"unexpected duration {duration!r}"
+    return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+def test_compose_file_follows_the_compose_spec(
+    compose: dict[str, Any], compose_schema: dict[str, Any]
+) -> None:
+    assert _schema_errors(compose_schema, compose) == []
+
+
+def test_schema_check_catches_a_misspelt_service_key(
+    compose: dict[str, Any], compose_schema: dict[str, Any]
+) -> None:
+    broken = copy.deepcopy(compose)
+    broken["services"]["worker"]["depends"] = broken["services"]["worker"].pop("depends_on")
+
+    assert any("depends" in error for error in _schema_errors(compose_schema, broken))
+
+
+def test_every_project_command_is_a_qi_subcommand(compose: dict[str, Any]) -> None:
+    commands = {name: service["command"][0] for name, service in project_services(compose).items()}
+
+    assert set(commands.values()) == {"migrate", "worker", "api"}
+    unknown = {name: c for name, c in commands.items() if c not in cli.commands}
+    assert unknown == {}, f"not `qi` subcommands: {unknown}"
+
+
+def test_the_image_runs_qi_and_qi_is_the_projects_cli() -> None:
+    dockerfile = (REPO / "Dockerfile").read_text()
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+
+    assert re.search(r'^ENTRYPOINT \["qi"\]$', dockerfile, re.M)
+    assert scripts["qi"] == "cli:main"
+
+
+def test_every_variable_has_a_default_or_a_message_when_missing(compose_text: str) -> None:
+    expressions = _expressions(compose_text)
+    assert "POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env" in expressions
+    loose = []
+    for expression in expressions:
+        parsed = _EXPRESSION.fullmatch(expression)
+        op = parsed.group("op") if parsed else None
+        if op is None or (op.endswith("?") and not parsed.group("rest").strip()):
+            loose.append(expression)
+    assert loose == [], f"set a default (:-) or a message (:?) for: {loose}"
+
+
+def test_every_image_is_pinned(compose: dict[str, Any]) -> None:
+    loose = {}
+    for name, service in compose["services"].items():
+        repository, _, tag = _interpolate(service["image"]).partition(":")
+        if repository == PROJECT_IMAGE:
+            # Built here; the tag names the build and must not float.
+            ok = bool(tag) and tag != "latest" and "build" in service
+        else:
+            ok = bool(_PINNED_TAG.match(tag))
+        if not ok:
+            loose[name] = service["image"]
+    assert loose == {}, f"pin an exact version: {loose}"
+
+
+def test_workers_can_be_scaled(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+
+    assert "container_name" not in worker
+    assert "ports" not in worker
+    assert worker["command"] == ["worker"]
+
+
+def test_only_the_user_facing_ports_are_published_and_only_on_localhost(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    published = {name: s["ports"] for name, s in services.items() if "ports" in s}
+
+    assert set(published) == {"temporal-ui", "api", "mailpit"}
+    for name, ports in published.items():
+        for port in ports:
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond localhost"
+
+
+def test_dependencies_wait_for_health_or_completion(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, service in services.items():
+        for target, rule in service.get("depends_on", {}).items():
+            condition = rule["condition"]
+            assert target in services, f"{name} depends on unknown {target}"
+            if condition == "service_healthy":
+                assert "healthcheck" in services[target], f"{target} has no healthcheck"
+            else:
+                assert condition == "service_completed_successfully", f"{name} -> {target}"
+                # A one-shot that restarts on exit would never count as completed.
+                assert services[target].get("restart", "no") == "no", target
+
+
+def test_the_workers_wait_for_migrations_registration_and_the_mail_catcher(
+    compose: dict[str, Any],
+) -> None:
+    depends = compose["services"]["worker"]["depends_on"]
+
+    assert depends == {
+        "migrate": {"condition": "service_completed_successfully"},
+        "temporal-register": {"condition": "service_completed_successfully"},
+        "mailpit": {"condition": "service_healthy"},
+    }
+    assert compose["services"]["migrate"]["command"] == ["migrate"]
+
+
+def test_registered_search_attributes_are_the_workflows(compose: dict[str, Any]) -> None:
+    declared = compose["services"]["temporal-register"]["environment"]["SEARCH_ATTRIBUTES"]
+
+    pairs = dict(pair.split("=") for pair in declared.split())
+
+    assert pairs == search_attribute_types()
+
+
+@pytest.mark.parametrize("service", ["migrate", "worker", "api"])
+def test_project_settings_are_known_and_valid(compose: dict[str, Any], service: str) -> None:
+    environment = compose["services"][service]["environment"]
+    fields = {f"QI_{name.upper()}": name for name in Settings.model_fields}
+
+    unknown = sorted(key for key in environment if key.startswith("QI_") and key not in fields)
+    assert unknown == [], f"no such setting: {unknown}"
+    values = {fields[k]: _interpolate(str(v)) for k, v in environment.items() if k in fields}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    assert settings.database_url == "postgresql+psycopg://qi:example@postgres:5432/qi"
+    assert settings.temporal_address == "temporal:7233"
+
+
+def test_the_worker_mails_through_mailpit(compose: dict[str, Any]) -> None:
+    environment = compose["services"]["worker"]["environment"]
+
+    assert (environment["QI_NOTIFIER"], environment["QI_SMTP_HOST"]) == ("smtp", "mailpit")
+    assert environment["QI_SMTP_PORT"] == "1025"  # Mailpit's SMTP port
+    assert compose["services"]["mailpit"]["image"].startswith("axllent/mailpit:")
+
+
+def test_the_worker_is_given_longer_to_stop_than_its_activities(compose: dict[str, Any]) -> None:
+    worker = compose["services"]["worker"]
+    graceful = float(worker["environment"]["QI_GRACEFUL_SHUTDOWN_SECONDS"])
+
+    assert _seconds(worker["stop_grace_period"]) > graceful
+
+
+def test_mounted_files_are_in_the_repository(compose: dict[str, Any]) -> None:
+    sources = [
+        volume.split(":")[0]
+        for service in compose["services"].values()
+        for volume in service.get("volumes", [])
+        if volume.startswith("./")
+    ]
+
+    assert sources
+    assert [s for s in sources if not (REPO / s).exists()] == []
+
+
+def test_the_build_context_holds_every_installed_module() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    setuptools = project["tool"]["setuptools"]
+    needed = {f"{m}.py" for m in setuptools["py-modules"]}
+    needed |= {p.rstrip("*") + "/" for p in setuptools["packages"]["find"]["include"]}
+    needed |= {"pyproject.toml", project["project"]["readme"]}
+    admitted = {
+        line[1:] for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.startswith("!")
+    }
+
+    assert needed - admitted == set()
