@@ -6,6 +6,7 @@ No `from __future__ import annotations` here: FastAPI reads the generated endpoi
 annotations at runtime, and the body model is a local of the factory.
 """
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -67,7 +68,7 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
         request: Request,
         caller: Annotated[Caller, Depends(permitted_on(event))],
         service: ServiceDep,
-        body: Payload = ... if required else None,  # type: ignore[assignment]
+        body: Payload = None,
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
         payload = body.model_dump(exclude_unset=True) if isinstance(body, BaseModel) else {}
@@ -84,6 +85,13 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
                 await _refuse_if_finished(service, intervention_id, event)
             raise
 
+    if required:  # no default: FastAPI then refuses a missing body instead of passing one in
+        signature = inspect.signature(send)
+        body_parameter = signature.parameters["body"].replace(default=inspect.Parameter.empty)
+        send.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[body_parameter if p.name == "body" else p
+                        for p in signature.parameters.values()]
+        )
     send.__name__ = event.value
     send.__doc__ = (COMMAND_MODELS[event].__doc__ or "").strip() + (
         "\n\nWith an `Idempotency-Key`, a retry returns the first result and changes nothing."

@@ -29,6 +29,9 @@ __all__ = ["InterventionPage", "ListFilters", "router"]
 
 router = APIRouter(prefix="/interventions", tags=["interventions"])
 
+# Far past any real list, and inside every database's integer range.
+MAX_OFFSET = 1_000_000_000
+
 
 class InterventionPage(BaseModel):
     items: list[InterventionPublic]
@@ -82,7 +85,7 @@ def list_(
     engine: EngineDep,
     caller: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> InterventionPage:
     """One page of interventions from the read model, newest first. Provider leads see their
     own provider's only."""
