@@ -18,6 +18,7 @@ from core.settings import Settings
 __all__ = ["SERVICE_NAME", "tracing_interceptors"]
 
 SERVICE_NAME = "quality-interventions"
+_EXPORT_TIMEOUT_SECONDS = 5
 
 
 def _traced(endpoint: str) -> tuple[Any, Interceptor]:
@@ -35,7 +36,10 @@ def _traced(endpoint: str) -> tuple[Any, Interceptor]:
         ) from exc
     # A provider of our own rather than the global one: nothing else in the process is touched.
     provider = TracerProvider(resource=Resource.create({"service.name": SERVICE_NAME}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    # A short export timeout bounds the flush at shutdown when the collector is down, so a
+    # stopping worker stays inside the platform's grace period.
+    exporter = OTLPSpanExporter(endpoint=endpoint, timeout=_EXPORT_TIMEOUT_SECONDS)
+    provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider, TracingInterceptor(provider.get_tracer(SERVICE_NAME))
 
 

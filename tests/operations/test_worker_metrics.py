@@ -1,0 +1,63 @@
+"""QI_WORKER_METRICS_ADDRESS: the worker serves the Temporal SDK's metrics for Prometheus."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import urllib.request
+import uuid
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+from temporalio.testing import WorkflowEnvironment
+
+from core.interventions import Interventions
+from core.settings import Settings
+from models.catalogue import load_catalogue
+from tests import scenario
+from worker import run_worker
+
+STEP_TIMEOUT = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _scrape(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body: bytes = response.read()
+        return body.decode()
+
+
+async def test_the_worker_serves_sdk_metrics_once_a_workflow_ran(
+    dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    port = _free_port()
+    settings = Settings(
+        _env_file=None,
+        temporal_address=dev_env.client.service_client.config.target_host,
+        task_queue=f"metrics-{uuid.uuid4()}",
+        database_url=f"sqlite:///{tmp_path / 'read-model.sqlite3'}",
+        worker_metrics_address=f"127.0.0.1:{port}",
+    )
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, stop=stop))
+    service = Interventions(dev_env.client, task_queue=settings.task_queue,
+                            catalogue=load_catalogue())
+    try:
+        # Returns once the start is planned, recorded and announced: activities have run.
+        await asyncio.wait_for(service.start(scenario.start_request()), STEP_TIMEOUT)
+        text = await asyncio.to_thread(_scrape, f"http://127.0.0.1:{port}/metrics")
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, STEP_TIMEOUT)
+
+    samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
+    ours = {s.name for s in samples if s.labels.get("task_queue") == settings.task_queue}
+    assert "temporal_activity_execution_latency_count" in ours
+    assert "temporal_workflow_task_execution_latency_count" in ours
+    assert all(s.name.startswith("temporal_") for s in samples)
