@@ -13,11 +13,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-__all__ = ["dialect_insert", "make_engine", "migrate", "session"]
+__all__ = ["dialect_insert", "make_engine", "migrate", "schema_is_current", "session"]
 
 # Long enough to ride out another writer's transaction (the worker runs several activities
 # at once on one file), short enough that a stuck lock surfaces as a retryable failure.
@@ -98,3 +100,12 @@ def _upgrade(config: Config, engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the read model is at the newest migration (a process may serve it)."""
+    with resources.as_file(resources.files("migrations")) as script_location:
+        heads = set(ScriptDirectory.from_config(_alembic_config(script_location)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
