@@ -1,0 +1,139 @@
+"""`qi users` and `qi tokens` as an administrator runs them, and the token working on the API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from core.database import make_engine
+from core.interventions import Interventions
+from models.catalogue import load_catalogue
+from tests.api.conftest import assert_error, settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Qi:
+    def __init__(self, database_url: str) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+        self.env.update(QI_DATABASE_URL=database_url, PYTHONPATH=str(REPO))
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cli", *args], env=self.env, cwd=REPO,
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    def ok(self, *args: str) -> str:
+        done = self(*args)
+        assert done.returncode == 0, f"qi {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'qi.sqlite3'}"
+
+
+@pytest.fixture
+def qi(database_url: str) -> Qi:
+    return Qi(database_url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _client(dev_env: WorkflowEnvironment, engine: Engine, token: str) -> httpx.AsyncClient:
+    catalogue = load_catalogue()
+    service = Interventions(dev_env.client, task_queue="unused", catalogue=catalogue)
+    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings())
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://qi.test",
+                             headers={"Authorization": f"Bearer {token}"})
+
+
+async def test_an_issued_token_works_until_revoked(
+    qi: Qi, engine: Engine, dev_env: WorkflowEnvironment
+) -> None:
+    qi.ok("users", "add", "lead.north", "--role", "provider_lead", "--provider", "RXX01",
+          "--email", "lead@north.example.nhs.uk")
+    token = qi.ok("tokens", "issue", "lead.north").strip()
+    async with _client(dev_env, engine, token) as client:
+        allowed = await client.get("/interventions")
+        forbidden = await client.post("/interventions", json={})
+        qi.ok("tokens", "revoke", token[:11])
+        revoked = await client.get("/interventions")
+
+    assert allowed.status_code == 200, allowed.text
+    assert_error(forbidden, 403, "Forbidden")
+    assert_error(revoked, 401, "NotAuthenticated")
+
+
+def test_only_a_hash_and_a_prefix_of_the_token_are_stored(qi: Qi, engine: Engine) -> None:
+    qi.ok("users", "add", "c.okafor", "--role", "coordinator")
+    token = qi.ok("tokens", "issue", "c.okafor").strip()
+
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT prefix, token_hash FROM api_token")).one()
+        everything = " ".join(
+            str(value)
+            for table in ("api_token", "api_user")
+            for row in conn.execute(text(f"SELECT * FROM {table}"))
+            for value in row
+        )
+
+    assert token.startswith("qi_")
+    assert len(token) == 3 + 43  # 32 random bytes, URL-safe base64
+    assert stored.prefix == token[:11]
+    assert len(stored.token_hash) == 64
+    assert token not in everything
+    assert token[11:] not in everything
+
+
+def test_users_list_shows_roles_and_providers(qi: Qi) -> None:
+    qi.ok("users", "add", "c.okafor", "--role", "coordinator")
+    qi.ok("users", "add", "lead.north", "--role", "provider_lead", "--provider", "RXX01")
+
+    assert qi.ok("users", "list").splitlines() == [
+        "c.okafor\tcoordinator\t-\t-",
+        "lead.north\tprovider_lead\tRXX01\t-",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("users", "add", "lead.north", "--role", "provider_lead"), 2, "provider_code"),
+        (("users", "add", "c.okafor", "--role", "viewer", "--provider", "RXX01"), 2,
+         "provider_code"),
+        (("users", "add", "has space", "--role", "viewer"), 2, "name"),
+        (("users", "add", "x", "--role", "admin"), 2, "admin"),
+        (("tokens", "issue", "nobody"), 3, "no user 'nobody'"),
+        (("tokens", "revoke", "qi_nothing"), 3, "no live token"),
+    ],
+)
+def test_bad_user_and_token_commands_fail_with_a_reason(
+    qi: Qi, args: tuple[str, ...], code: int, message: str
+) -> None:
+    done = qi(*args)
+
+    assert done.returncode == code
+    assert message in done.stderr
+
+
+def test_a_user_name_is_taken_once(qi: Qi) -> None:
+    qi.ok("users", "add", "c.okafor", "--role", "coordinator")
+    done = qi("users", "add", "c.okafor", "--role", "dean")
+
+    assert done.returncode == 2
+    assert "already exists" in done.stderr
