@@ -23,7 +23,6 @@ from temporalio.testing import WorkflowEnvironment
 from core.database import make_engine, migrate
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
-from models.commands import Event
 from tests import scenario
 from tests.fakes import RecordingNotifier
 from worker import build_worker
@@ -38,15 +37,8 @@ EVENT_LIMIT, SIZE_LIMIT = 51_200, 50 * 1024 * 1024
 async def _drive(service: Interventions, today: date) -> str:
     status = await service.start(scenario.start_request())
     intervention_id = status.data.intervention_id
-    due = (today + timedelta(days=365 * YEARS)).isoformat()
-    steps = [
-        (Event.convene_panel, scenario.urgent_panel()),
-        (Event.record_meeting, scenario.meeting(held_on=today)),
-        (Event.issue_report, scenario.report(factual_accuracy_closed_on=today.isoformat())),
-        *[(Event.add_action, scenario.action(due_on=due)) for _ in range(ACTIONS)],
-        (Event.agree_action_plan, {"actor": scenario.COORDINATOR}),
-    ]
-    for event, payload in steps:
+    due = today + timedelta(days=365 * YEARS)
+    for event, payload in scenario.tracking_path(today, due_on=due, actions=ACTIONS):
         await service.command(intervention_id, event, payload)
     return intervention_id
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from pydantic import ValidationError
@@ -255,16 +256,4 @@ class Interventions:
 
 def _preview(start: StartIntervention) -> InterventionData:
     """The data the workflow will start with, for its first search attributes and summary."""
-    from datetime import UTC, datetime
-
-    return InterventionData(
-        intervention_id=start.intervention_id,
-        type=start.type,
-        risk_bands=start.risk_bands,
-        provider=start.provider,
-        concern=start.concern,
-        coordinator=start.coordinator,
-        coordinator_email=start.coordinator_email,
-        contacts=start.contacts,
-        started_at=datetime.now(UTC),
-    )
+    return start.initial_data(started_at=datetime.now(UTC))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -105,6 +105,22 @@ class StartIntervention(BaseModel):
     continue_as_new_after_events: int | None = Field(None, ge=50)
     # Set only when a run continues as new: the state it hands over.
     resume_from: InterventionData | None = None
+
+    def initial_data(self, started_at: datetime) -> InterventionData:
+        """The data an intervention starts with (or resumes with, after continue-as-new)."""
+        if self.resume_from is not None:
+            return self.resume_from
+        return InterventionData(
+            intervention_id=self.intervention_id,
+            type=self.type,
+            risk_bands=self.risk_bands,
+            provider=self.provider,
+            concern=self.concern,
+            coordinator=self.coordinator,
+            coordinator_email=self.coordinator_email,
+            contacts=self.contacts,
+            started_at=started_at,
+        )
 
 
 class Command(BaseModel):

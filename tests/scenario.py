@@ -118,3 +118,16 @@ URGENT_PATH: list[tuple[Event, dict[str, Any]]] = [
     (Event.approve_closure, {"actor": DEAN, "role": "dean"}),
     (Event.close, {"actor": COORDINATOR}),
 ]
+
+
+def tracking_path(
+    on: date, due_on: date, actions: int = 1
+) -> list[tuple[Event, dict[str, Any]]]:
+    """From planned to actions_tracked on day `on`, with `actions` actions due on `due_on`."""
+    return [
+        (Event.convene_panel, urgent_panel()),
+        (Event.record_meeting, meeting(held_on=on)),
+        (Event.issue_report, report(factual_accuracy_closed_on=on.isoformat())),
+        *[(Event.add_action, action(due_on=due_on.isoformat())) for _ in range(actions)],
+        (Event.agree_action_plan, {"actor": COORDINATOR}),
+    ]

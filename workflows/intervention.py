@@ -49,17 +49,7 @@ class InterventionWorkflow:
         self._started = start.resume_from is not None
         self._changed = False
         self._notices: list[Notice] = []
-        self._data = start.resume_from or InterventionData(
-            intervention_id=start.intervention_id,
-            type=start.type,
-            risk_bands=start.risk_bands,
-            provider=start.provider,
-            concern=start.concern,
-            coordinator=start.coordinator,
-            coordinator_email=start.coordinator_email,
-            contacts=start.contacts,
-            started_at=workflow.now(),
-        )
+        self._data = start.initial_data(started_at=workflow.now())
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:

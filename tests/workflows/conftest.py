@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from core.database import make_engine, migrate
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from models.intervention import Contacts
-from tests.conftest import BIN, register_search_attributes
+from tests.conftest import start_time_skipping
 from tests.fakes import RecordingNotifier
 from worker import build_worker
 
@@ -79,11 +78,7 @@ async def skipping(time_env: WorkflowEnvironment, engine: Engine) -> AsyncIterat
 @pytest.fixture
 async def clock_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of the test's own, so it can jump to a fixed calendar date."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env)
+    env = await start_time_skipping()
     yield env
     await env.shutdown()
 

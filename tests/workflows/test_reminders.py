@@ -82,14 +82,7 @@ async def test_monthly_progress_reminders_stop_when_the_action_is_accepted(
     tracking_from = date(2031, 1, 6)
     await skip_to(clocked.env, _at(tracking_from, 9))
     intervention_id = await _start(clocked)
-    path = [
-        (Event.convene_panel, scenario.urgent_panel()),
-        (Event.record_meeting, scenario.meeting(held_on=tracking_from)),
-        (Event.issue_report, scenario.report(factual_accuracy_closed_on=tracking_from.isoformat())),
-        (Event.add_action, scenario.action(due_on="2032-06-30")),
-        (Event.agree_action_plan, {"actor": scenario.COORDINATOR}),
-    ]
-    for event, payload in path:
+    for event, payload in scenario.tracking_path(tracking_from, due_on=date(2032, 6, 30)):
         await clocked.service.command(intervention_id, event, payload)
 
     await skip_to(clocked.env, _at(date(2032, 1, 7)))
@@ -173,14 +166,7 @@ async def test_overdue_action_raises_the_search_attribute(clocked: Harness) -> N
     tracking_from = date(2031, 1, 6)
     await skip_to(clocked.env, _at(tracking_from, 9))
     intervention_id = await _start(clocked)
-    path = [
-        (Event.convene_panel, scenario.urgent_panel()),
-        (Event.record_meeting, scenario.meeting(held_on=tracking_from)),
-        (Event.issue_report, scenario.report(factual_accuracy_closed_on=tracking_from.isoformat())),
-        (Event.add_action, scenario.action(due_on="2031-01-31")),
-        (Event.agree_action_plan, {"actor": scenario.COORDINATOR}),
-    ]
-    for event, payload in path:
+    for event, payload in scenario.tracking_path(tracking_from, due_on=date(2031, 1, 31)):
         await clocked.service.command(intervention_id, event, payload)
     handle = clocked.client.get_workflow_handle(intervention_id)
     attributes = (await handle.describe()).typed_search_attributes
