@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     max_concurrent_activities: int = Field(
         8, ge=1, description="Activities one worker runs at once"
     )
+    # One slot stalls the worker: its sticky and its shared queue poller each hold one.
     max_concurrent_workflow_tasks: int = Field(
         100, ge=2, description="Workflow tasks one worker runs at once"
     )
