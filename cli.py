@@ -48,9 +48,13 @@ _EXIT_FOR = {
 }
 
 
-def _fail(code: int, message: str) -> NoReturn:
+def _print_error(message: str) -> None:
     # One line whatever the terminal width; the message may quote user input, never markup.
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    _print_error(message)
     raise SystemExit(code)
 
 
@@ -315,6 +319,9 @@ def main() -> NoReturn:
         code = exc.exit_code
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except ProblemError as error:  # bad input caught below the command, e.g. by the read model
+        _print_error(str(error))
+        code = _EXIT_FOR.get(error.error_type, EXIT_INVALID)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -32,3 +32,21 @@ def test_help_lists_every_lifecycle_command_dashed(qi: Qi) -> None:
     dashed = {event.value.replace("_", "-") for event in Event}
     assert dashed <= listed, f"missing from --help: {sorted(dashed - listed)}"
     assert {"up", "start", "show", "list", "audit", "types", "diagram"} <= listed
+
+
+def test_preview_of_a_type_lists_its_deadlines(qi: Qi) -> None:
+    items = qi.json("preview", "--type", "urgent_risk_review", "--start", "2030-12-02")
+    deadlines = [(i["about"], i["on"]) for i in items if i["what"] == "deadline"]
+    assert deadlines[:2] == [("convene panel", "2030-12-09"), ("first meeting", "2030-12-23")]
+
+
+def test_preview_needs_an_intervention_or_a_type_and_date(qi: Qi) -> None:
+    done = qi("preview", "--type", "urgent_risk_review")
+    assert done.returncode == 2
+    assert "give an intervention ID, or both --type and --start" in done.stderr
+
+
+def test_list_with_an_unknown_state_names_the_field(qi: Qi) -> None:
+    done = qi("list", "--state", "bogus")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: state: unknown state 'bogus'")
