@@ -14,19 +14,14 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, timedelta
-from pathlib import Path
-
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from core.database import make_engine, migrate
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from tests import scenario
+from tests.environments import start_time_skipping
 from tests.fakes import RecordingNotifier
 from worker import build_worker
-from workflows.monitoring import ALL_KEYS
 
 ACTIONS = 5
 YEARS = 2
@@ -44,14 +39,7 @@ async def _drive(service: Interventions, today: date) -> str:
 
 
 async def main() -> None:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-        namespace=env.client.namespace,
-        search_attributes={k.name: k.indexed_value_type for k in ALL_KEYS},
-    ))
+    env = await start_time_skipping()
     now = await env.get_current_time()
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(4) as executor:
         engine = make_engine(f"sqlite:///{tmp}/bench.sqlite3")

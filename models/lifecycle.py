@@ -151,5 +151,5 @@ def mermaid_diagram() -> str:
         show_conditions=False,
         title="Intervention lifecycle",
     )
-    source: str = graph.get_graph().draw(None)  # type: ignore[attr-defined]
+    source: str = graph.get_graph().draw(None)
     return source.strip() + "\n"

@@ -5,16 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from tests.environments import BIN, start_time_skipping
 from workflows.monitoring import ALL_KEYS
 
-BIN = Path(sys.executable).parent
 _exit_status = 0
 
 
@@ -43,26 +41,6 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
-
-
-async def register_search_attributes(env: WorkflowEnvironment) -> None:
-    """The time-skipping server knows no custom search attributes until told."""
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={key.name: key.indexed_value_type for key in ALL_KEYS},
-        )
-    )
-
-
-async def start_time_skipping() -> WorkflowEnvironment:
-    """The time-skipping test server: timers fire as soon as nothing else is waiting."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env)
-    return env
 
 
 @pytest.fixture(scope="session")

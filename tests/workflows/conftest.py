@@ -18,7 +18,7 @@ from core.database import make_engine, migrate
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from models.intervention import Contacts
-from tests.conftest import start_time_skipping
+from tests.environments import start_time_skipping
 from tests.fakes import RecordingNotifier
 from worker import build_worker
 
