@@ -7,7 +7,7 @@ user's name filled in, so the contract's own validators still run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -34,7 +34,10 @@ def has_required_fields(model: type[BaseModel]) -> bool:
     return any(field.is_required() for field in model.model_fields.values())
 
 
-StartBody = body_model(StartRequest, without="coordinator")
+if TYPE_CHECKING:
+    StartBody = BaseModel
+else:
+    StartBody = body_model(StartRequest, without="coordinator")
 COMMAND_BODIES: dict[Event, type[BaseModel]] = {
     event: body_model(model, without="actor") for event, model in COMMAND_MODELS.items()
 }

@@ -58,20 +58,33 @@ async def _refuse_if_finished(service: Interventions, intervention_id: str, even
     )
 
 
-def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
-    body_model = COMMAND_BODIES[event]
-    required = has_required_fields(body_model)
-    Payload = Annotated[body_model if required else body_model | None, Body()]
+def _with_body(send: Callable[..., Any], body_model: type[BaseModel]) -> inspect.Signature:
+    """`send`'s signature with the command's body model; a body with required fields has no
+    default, so FastAPI refuses a request without one instead of passing None."""
+    signature = inspect.signature(send)
+    if has_required_fields(body_model):
+        body = signature.parameters["body"].replace(
+            annotation=Annotated[body_model, Body()], default=inspect.Parameter.empty
+        )
+    else:
+        body = signature.parameters["body"].replace(
+            annotation=Annotated[body_model | None, Body()]
+        )
+    return signature.replace(
+        parameters=[body if p.name == "body" else p for p in signature.parameters.values()]
+    )
 
+
+def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
     async def send(
         intervention_id: str,
         request: Request,
         caller: Annotated[Caller, Depends(permitted_on(event))],
         service: ServiceDep,
-        body: Payload = None,
+        body: BaseModel | None = None,  # the command's own model, see _with_body
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
-        payload = body.model_dump(exclude_unset=True) if isinstance(body, BaseModel) else {}
+        payload = body.model_dump(exclude_unset=True) if body is not None else {}
         _check_claimed_role(caller, event, payload)
         try:
             return await service.command(
@@ -85,13 +98,7 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
                 await _refuse_if_finished(service, intervention_id, event)
             raise
 
-    if required:  # no default: FastAPI then refuses a missing body instead of passing one in
-        signature = inspect.signature(send)
-        body_parameter = signature.parameters["body"].replace(default=inspect.Parameter.empty)
-        send.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[body_parameter if p.name == "body" else p
-                        for p in signature.parameters.values()]
-        )
+    send.__signature__ = _with_body(send, COMMAND_BODIES[event])  # type: ignore[attr-defined]
     send.__name__ = event.value
     send.__doc__ = (COMMAND_MODELS[event].__doc__ or "").strip() + (
         "\n\nWith an `Idempotency-Key`, a retry returns the first result and changes nothing."

@@ -63,7 +63,7 @@ def scoped_filters(filters: ListFilters, provider_scope: str | None) -> dict[str
 
 @router.post("", status_code=201)
 async def start_intervention(
-    body: StartBody,  # type: ignore[valid-type]
+    body: StartBody,
     caller: Starter,
     service: ServiceDep,
     response: Response,
