@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from core.settings import Settings
 from models.access import Role
@@ -45,6 +46,9 @@ def _with_engine(work: Callable[[Engine], T]) -> T:
     except ProblemError as error:
         code = EXIT_UNKNOWN if error.error_type is ErrorType.UNKNOWN_REFERENCE else EXIT_INVALID
         _fail(code, str(error))
+    except OperationalError as error:
+        reason = " ".join(str(error.orig).split())  # one line, as every `qi` error
+        _fail(EXIT_UNAVAILABLE, f"cannot use the database ({reason}); check QI_DATABASE_URL")
     finally:
         engine.dispose()
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.bodies import StartBody
 from api.deps import (
@@ -44,8 +44,8 @@ class ListFilters(BaseModel):
     """Filters shared by the list and the exports; they combine with AND."""
 
     state: State | None = None
-    type: str | None = None
-    provider: str | None = None
+    type: str | None = Field(None, max_length=200, description="Type code")
+    provider: str | None = Field(None, max_length=200, description="Provider code")
 
 
 Filters = Annotated[ListFilters, Query()]
