@@ -189,8 +189,9 @@ class Journey:
 
     # -- whole stretches of the journey ---------------------------------------------------------
 
-    def next_step(self) -> tuple[Event, Command] | None:
-        """The next command on the way to closure, or None once the intervention has ended."""
+    def next_step(self, *, approve_first: bool = False) -> tuple[Event, Command] | None:
+        """The next command on the way to closure, or None once the intervention has ended.
+        Closure is approved once every action is accepted, or first if `approve_first`."""
         data = self.data
         if data.state.terminal:
             return None
@@ -199,10 +200,11 @@ class Journey:
             if unanswered:
                 return Event.add_action, self.add_action(unanswered[0])
         if data.state is State.actions_tracked:
+            unapproved = data.closure_approval is None
+            if unapproved and (approve_first or not data.open_actions()):
+                return Event.approve_closure, self.command(Event.approve_closure)
             if data.open_actions():
                 return Event.accept_action, self.command(Event.accept_action)
-            if data.closure_approval is None:
-                return Event.approve_closure, self.command(Event.approve_closure)
         event = _PROGRESS[data.state]
         return event, self.command(event)
 
