@@ -411,6 +411,17 @@ def test_issue_report_refused_while_factual_accuracy_window_open(
     ]
 
 
+def test_issued_report_adds_its_findings_after_those_raised_at_meetings(urgent: Journey) -> None:
+    urgent.reach(State.meetings_held)
+    urgent.do(Event.issue_report)
+    assert [(f.id, f.category) for f in urgent.data.findings] == [
+        ("F1", FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT),
+        ("F2", FindingCategory.MANDATORY_REQUIREMENT),
+        ("F3", FindingCategory.RECOMMENDATION),
+        ("F4", FindingCategory.GOOD_PRACTICE),
+    ]
+
+
 # -- actions -----------------------------------------------------------------------------------
 
 
@@ -615,15 +626,20 @@ def _start(catalogue: Catalogue, concern: Concern) -> StartIntervention:
     return StartIntervention.model_validate(fields)
 
 
-def test_start_refused_below_high_band_without_justification(catalogue: Catalogue) -> None:
-    concern = Concern(likelihood=2, impact=3, summary="Occasional missed teaching")
+@pytest.mark.parametrize(
+    ("likelihood", "impact", "described"), [(2, 3, "6 is moderate"), (1, 3, "3 is low")]
+)
+def test_start_refused_below_high_band_without_justification(
+    catalogue: Catalogue, likelihood: int, impact: int, described: str
+) -> None:
+    concern = Concern(likelihood=likelihood, impact=impact, summary="Missed teaching")
 
     problems = start_problems(_start(catalogue, concern))
 
     assert problems == [
         Problem(
             field="concern.override_justification",
-            rule="risk score 6 is moderate; below the high band (8+) an intervention needs a "
+            rule=f"risk score {described}; below the high band (8+) an intervention needs a "
             "written justification",
         )
     ]
@@ -646,13 +662,3 @@ def test_start_accepted_at_high_score_without_justification(
     concern = Concern(likelihood=likelihood, impact=impact, summary="Unsupervised night shifts")
     assert start_problems(_start(catalogue, concern)) == []
 
-
-def test_findings_are_classed_from_the_issued_report(urgent: Journey) -> None:
-    urgent.reach(State.meetings_held)
-    urgent.do(Event.issue_report)
-    assert [f.category for f in urgent.data.findings] == [
-        FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT,
-        FindingCategory.MANDATORY_REQUIREMENT,
-        FindingCategory.RECOMMENDATION,
-        FindingCategory.GOOD_PRACTICE,
-    ]
