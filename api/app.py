@@ -13,15 +13,19 @@ from collections.abc import Iterator
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from api import observability
 from api.deps import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
+from api.observability import RequestMetrics
 from api.routes import commands, exports, interventions, types
 from core.database import make_engine, migrate
 from core.interventions import Interventions
+from core.metrics import CommandCounters
 from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
 from models.intervention import Contacts
@@ -34,21 +38,30 @@ schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors ha
 
 
 def create_app(
-    *, service: Interventions, engine: Engine, catalogue: Catalogue, settings: Settings
+    *,
+    service: Interventions,
+    engine: Engine,
+    catalogue: Catalogue,
+    settings: Settings,
+    counters: CommandCounters | None = None,
 ) -> FastAPI:
+    """The app; `counters` is the one `service` reports refusals to, so /metrics shows them."""
     app = FastAPI(
         title="Quality interventions",
         version="0.1.0",
         description=DESCRIPTION,
         responses=ERROR_RESPONSES,
     )
+    request_metrics = CollectorRegistry(auto_describe=False)
     app.state.context = ApiContext(
-        service=service, engine=engine, catalogue=catalogue, settings=settings
+        service=service, engine=engine, catalogue=catalogue, settings=settings,
+        counters=counters or CommandCounters(), request_metrics=request_metrics,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(NoStore)
-    for module in (types, interventions, commands, exports):
+    app.add_middleware(RequestMetrics, registry=request_metrics)
+    for module in (types, interventions, commands, exports, observability):
         app.include_router(module.router)
     return app
 
@@ -91,9 +104,11 @@ async def serve_api(settings: Settings, client: Client, sock: socket.socket | No
     catalogue = load_catalogue(settings.catalogue)
     contacts = Contacts(quality_lead_email=settings.quality_lead_email,
                         dean_email=settings.dean_email)
+    counters = CommandCounters()
     service = Interventions(client, task_queue=settings.task_queue, catalogue=catalogue,
-                            contacts=contacts)
-    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings)
+                            contacts=contacts, refusals=counters)
+    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings,
+                     counters=counters)
     config = uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5)
     server = _Server(config)
     sock = sock or bind_api_socket(settings)

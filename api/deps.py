@@ -10,10 +10,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from api.auth import Caller, bearer, not_authenticated, permit, unseen
 from core.interventions import Interventions
+from core.metrics import CommandCounters
 from core.settings import Settings
 from core.users import authenticate
 from models.access import Operation, Reach
@@ -48,6 +50,8 @@ class ApiContext:
     engine: Engine
     catalogue: Catalogue
     settings: Settings
+    counters: CommandCounters
+    request_metrics: CollectorRegistry
 
 
 def get_context(request: Request) -> ApiContext:

@@ -150,6 +150,10 @@ class Interventions:
         self._contacts = contacts
         self._refusals = refusals
 
+    @property
+    def client(self) -> Client:
+        return self._client
+
     def build_start(self, request: StartRequest, intervention_id: str) -> StartIntervention:
         try:
             kind = self._catalogue.get(request.type)

@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from core.database import make_engine, migrate
 from core.interventions import Interventions
+from core.metrics import CommandCounters
 from core.settings import Settings
 from core.users import add_user, issue_token
 from models.access import Role
@@ -69,12 +70,15 @@ async def running_api(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[A
     migrate(engine)
     task_queue = f"test-api-{uuid.uuid4()}"
     catalogue = load_catalogue()
-    service = Interventions(env.client, task_queue=task_queue, catalogue=catalogue)
+    counters = CommandCounters()
+    service = Interventions(env.client, task_queue=task_queue, catalogue=catalogue,
+                            refusals=counters)
     tokens = {}
     for name, (role, provider) in USERS.items():
         add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider))
         tokens[name] = issue_token(engine, name).token
-    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings())
+    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings(),
+                     counters=counters)
     try:
         with ThreadPoolExecutor(max_workers=4) as executor:
             worker = build_worker(env.client, task_queue=task_queue, engine=engine,

@@ -1,0 +1,142 @@
+"""Probes and metrics: /healthz, /readyz as dependencies go and come back, /metrics moving."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from core.database import make_engine, migrate
+from core.interventions import Interventions
+from models.catalogue import load_catalogue
+from tests import scenario
+from tests.api.conftest import Api, settings
+from tests.databases import _postgres_schema, postgres_url  # noqa: F401 (a fixture)
+from tests.proxy import TcpProxy
+
+
+async def test_healthz_answers_without_a_token_and_is_not_in_the_api_docs(api: Api) -> None:
+    async with api.client(user=None) as http:
+        alive = await http.get("/healthz")
+        schema = (await http.get("/openapi.json")).json()
+    assert alive.status_code == 200
+    assert alive.json() == {"status": "alive"}
+    assert not {"/healthz", "/readyz", "/metrics"} & set(schema["paths"])
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.fullmatch(rf"{name}\{{(.*)\}} (\S+)", line)
+        if match and ",".join(sorted(match.group(1).split(","))) == wanted:
+            return float(match.group(2))
+    return 0.0
+
+
+async def test_metrics_move_with_a_lifecycle_driven_over_http(api: Api) -> None:
+    async with api.client(user=None) as anonymous, api.client() as http:
+        before = (await anonymous.get("/metrics")).text
+        start = scenario.start_request()
+        del start["coordinator"]
+        started = await http.post("/interventions", json=start)
+        assert started.status_code == 201, started.text
+        intervention_id = started.json()["data"]["intervention_id"]
+        refused = await http.post(f"/interventions/{intervention_id}/close", json={})
+        assert refused.status_code == 409
+        after = (await anonymous.get("/metrics")).text
+
+    planned = {"type": "urgent_risk_review", "state": "planned"}
+    assert _sample(after, "qi_interventions", **planned) == _sample(
+        before, "qi_interventions", **planned
+    ) + 1
+    refusals = {"command": "close", "error_type": "CommandRefused"}
+    assert _sample(after, "qi_commands_refused_total", **refusals) == 1
+    sent = _sample(after, "qi_notifications_sent_total", kind="notification")
+    assert sent >= 1  # the provider lead was told the intervention started
+    route = {"method": "POST", "route": "/interventions", "status": "201"}
+    assert _sample(after, "qi_api_requests_total", **route) == 1
+    assert intervention_id not in after  # labels carry route templates, never IDs
+
+
+@dataclass
+class Probed:
+    http: httpx.AsyncClient
+    database: TcpProxy
+    temporal: TcpProxy
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> Iterator[str]:  # noqa: F811 (the imported fixture)
+    yield from _postgres_schema(postgres_url)
+
+
+@pytest.fixture
+async def probed(dev_env: WorkflowEnvironment, pg_url: str) -> AsyncIterator[Probed]:
+    """The API reaching PostgreSQL and Temporal through proxies the test can cut."""
+    url = make_url(pg_url)
+    database = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    host, port = dev_env.client.service_client.config.target_host.rsplit(":", 1)
+    temporal = TcpProxy(host, int(port))
+    database.open()
+    temporal.open()
+    engine: Engine = make_engine(url.set(port=database.port).render_as_string(hide_password=False))
+    migrate(engine)
+    client = await Client.connect(f"127.0.0.1:{temporal.port}",
+                                  data_converter=pydantic_data_converter)
+    service = Interventions(client, task_queue="probes", catalogue=load_catalogue())
+    app = create_app(service=service, engine=engine, catalogue=load_catalogue(),
+                     settings=settings())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://qi.test") as http:
+        yield Probed(http, database, temporal)
+    engine.dispose()
+    database.close()
+    temporal.close()
+
+
+async def _ready_again(http: httpx.AsyncClient, attempts: int = 40) -> httpx.Response:
+    """Connections come back on their own schedule: ask until ready, a bounded number of times."""
+    for _ in range(attempts):
+        answer = await http.get("/readyz")
+        if answer.status_code == 200:
+            return answer
+        await asyncio.sleep(0.25)
+    return answer
+
+
+@pytest.mark.postgres
+async def test_readyz_names_postgresql_while_it_is_away_and_recovers(probed: Probed) -> None:
+    assert (await probed.http.get("/readyz")).status_code == 200
+    probed.database.cut()
+    down = await probed.http.get("/readyz")
+    assert down.status_code == 503
+    checks = {c["name"]: c for c in down.json()["checks"]}
+    assert checks["read_model"]["ok"] is False
+    assert checks["temporal"]["ok"] is True
+    assert str(probed.database.port) not in down.text  # no address leaks out
+    assert "postgresql" not in down.text.lower()
+    probed.database.open()
+    assert (await _ready_again(probed.http)).status_code == 200
+
+
+@pytest.mark.postgres
+async def test_readyz_names_temporal_while_it_is_unreachable_and_recovers(probed: Probed) -> None:
+    assert (await probed.http.get("/readyz")).status_code == 200
+    probed.temporal.cut()
+    down = await probed.http.get("/readyz")
+    assert down.status_code == 503
+    checks = {c["name"]: c for c in down.json()["checks"]}
+    assert checks["temporal"]["ok"] is False
+    assert checks["read_model"]["ok"] is True
+    probed.temporal.open()
+    assert (await _ready_again(probed.http)).status_code == 200
