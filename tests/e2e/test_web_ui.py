@@ -1,4 +1,5 @@
-"""The Temporal Web UI shows interventions, filterable by the project's search attributes.
+"""An intervention started through the HTTP API shows in the Temporal Web UI, filterable by the
+project's search attributes.
 
 Drives headless Chromium (Debian's package) with Playwright; skipped with a reason where the
 browser is absent, unless QI_TEST_REQUIRE_BROWSER=1 (CI), where its absence fails the run.
@@ -10,6 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests import scenario
@@ -29,29 +31,19 @@ def _require_browser() -> None:
     pytest.skip(reason)
 
 
-def _start_args() -> list[str]:
-    request = scenario.start_request()
-    provider, concern = request["provider"], request["concern"]
-    return [
-        "start", "--type", request["type"],
-        "--provider-code", provider["code"], "--provider-name", provider["name"],
-        "--provider-site", provider["site"], "--provider-lead-name", provider["lead_name"],
-        "--provider-lead-email", provider["lead_email"],
-        "--concern-likelihood", str(concern["likelihood"]),
-        "--concern-impact", str(concern["impact"]),
-        "--concern-summary", concern["summary"],
-        "--coordinator", request["coordinator"],
-        "--coordinator-email", request["coordinator_email"],
-    ]
-
-
 def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> None:
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
+    qi.ok("users", "add", scenario.COORDINATOR, "--role", "coordinator")
+    token = qi.ok("tokens", "issue", scenario.COORDINATOR).stdout.strip()
     qi_up()
-    started = qi.json(*_start_args())
-    intervention_id = started["data"]["intervention_id"]
+    body = scenario.start_request()
+    del body["coordinator"]  # the API's coordinator is the authenticated user
+    started = httpx.post(f"http://127.0.0.1:{qi.api_port}/interventions", json=body, timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert started.status_code == 201, started.text
+    intervention_id = started.json()["data"]["intervention_id"]
     query = 'InterventionState="planned"'
     url = f"http://localhost:{qi.ui_port}/namespaces/default/workflows"
 
