@@ -148,6 +148,17 @@ class Catalogue(BaseModel):
     risk_bands: RiskBands
     types: dict[str, InterventionType]
 
+    @model_validator(mode="after")
+    def _names_unique(self) -> Catalogue:
+        """A name or alias that two active types share would make `get` pick one silently."""
+        seen: dict[str, str] = {}
+        for t in self.active():
+            for name in {t.code.casefold(), t.name.casefold(), *(a.casefold() for a in t.aliases)}:
+                if name in seen and seen[name] != t.code:
+                    raise ValueError(f"types: {seen[name]} and {t.code} both answer to {name!r}")
+                seen[name] = t.code
+        return self
+
     def active(self) -> list[InterventionType]:
         return [t for t in self.types.values() if not t.retired]
 
@@ -181,6 +192,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             [Problem(field="QI_CATALOGUE", rule=f"file not found: {path}")],
             ErrorType.CATALOGUE_INVALID,
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(
+            [Problem(field="QI_CATALOGUE", rule=f"cannot read {path} ({type(exc).__name__})")],
+            ErrorType.CATALOGUE_INVALID,
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProblemError(
             [Problem(field="QI_CATALOGUE", rule=f"not valid TOML ({exc})")],
@@ -188,8 +204,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
+_TABLES = frozenset({"risk_bands", "sla", "types"})
+
+
 def build_catalogue(raw: dict[str, Any]) -> Catalogue:
     """Validate a whole catalogue mapping (as read from TOML); problems name their field."""
+    unknown = sorted(set(raw) - _TABLES)
+    if unknown:
+        raise ProblemError(
+            [Problem(field=key, rule=f"unknown table; a catalogue has {', '.join(sorted(_TABLES))}")
+             for key in unknown],
+            ErrorType.CATALOGUE_INVALID,
+        )
     profiles = raw.get("sla", {})
     default_profile = profiles.get("default", {})
     types: dict[str, Any] = {}

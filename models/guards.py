@@ -50,7 +50,8 @@ def chair_named(data: InterventionData, today: date) -> list[Problem]:
 def panel_has_required_roles(data: InterventionData, today: date) -> list[Problem]:
     held = {r for m in data.panel if m.conflict is not ConflictStatus.CONFLICTED for r in m.roles}
     return [
-        Problem(field="members", rule=f"a {data.type.name} panel needs a {role}")
+        Problem(field="members",
+                rule=f"the panel needs a member in the role {role} (required for {data.type.name})")
         for role in data.type.required_roles
         if role not in held
     ]
@@ -76,10 +77,12 @@ def interests_declared(data: InterventionData, today: date) -> list[Problem]:
 
 def chair_not_conflicted(data: InterventionData, today: date) -> list[Problem]:
     chair = data.member(data.chair) if data.chair else None
-    if chair is not None and chair.conflict is not ConflictStatus.NONE:
-        return [Problem(field="chair", rule=f"the chair {chair.name} has a {chair.conflict} "
-                        "conflict of interest; choose an unconflicted chair")]
-    return []
+    if chair is None or chair.conflict is ConflictStatus.NONE:
+        return []
+    what = ("is conflicted" if chair.conflict is ConflictStatus.CONFLICTED
+            else f"has a {chair.conflict} conflict of interest")
+    return [Problem(field="chair",
+                    rule=f"the chair {chair.name} {what}; choose an unconflicted chair")]
 
 
 def conflicted_members_excluded(data: InterventionData, today: date) -> list[Problem]:

@@ -60,7 +60,8 @@ def test_convene_refused_when_urgent_panel_lacks_a_required_role(
     problems = urgent.refused(Event.convene_panel, _convene(panel, "Chris Chair"))
 
     assert problems == [
-        Problem(field="members", rule=f"a Urgent Risk Review panel needs a {missing}")
+        Problem(field="members", rule=f"the panel needs a member in the role {missing} "
+                "(required for Urgent Risk Review)")
     ]
 
 
@@ -110,7 +111,8 @@ def test_convene_refused_when_learner_educator_panel_lacks_lay_representative(
     problems = review.refused(Event.convene_panel, _convene(panel, "Chris Chair"))
 
     assert problems == [
-        Problem(field="members", rule="a Learner/Educator Review panel needs a lay_representative")
+        Problem(field="members", rule="the panel needs a member in the role lay_representative "
+                "(required for Learner/Educator Review)")
     ]
 
 
@@ -124,9 +126,27 @@ def test_convene_refused_when_chair_is_conflicted(urgent: Journey, panel_member:
 
     assert Problem(
         field="chair",
-        rule="the chair Chris Chair has a conflicted conflict of interest; "
-        "choose an unconflicted chair",
+        rule="the chair Chris Chair is conflicted; choose an unconflicted chair",
     ) in problems
+
+
+def test_convene_refused_when_chair_has_a_managed_conflict(
+    urgent: Journey, panel_member: Member
+) -> None:
+    panel = [
+        panel_member("Chris Chair", R.SENIOR_PANEL_MEMBER, conflict=ConflictStatus.MANAGED),
+        panel_member("Sol Senior", R.SUBJECT_EXPERT, R.EXTERNAL_MEMBER),
+    ]
+
+    problems = urgent.refused(Event.convene_panel, _convene(panel, "Chris Chair"))
+
+    assert problems == [
+        Problem(
+            field="chair",
+            rule="the chair Chris Chair has a managed conflict of interest; "
+            "choose an unconflicted chair",
+        )
+    ]
 
 
 def test_convene_refused_when_a_conflicted_member_is_included(
@@ -153,7 +173,8 @@ def test_convene_ignores_roles_of_conflicted_members(urgent: Journey, panel_memb
     problems = urgent.refused(Event.convene_panel, _convene(panel, "Chris Chair"))
 
     assert Problem(
-        field="members", rule="a Urgent Risk Review panel needs a external_member"
+        field="members", rule="the panel needs a member in the role external_member "
+        "(required for Urgent Risk Review)"
     ) in problems
 
 

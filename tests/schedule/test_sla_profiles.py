@@ -65,3 +65,24 @@ def test_a_profile_can_change_reminders_without_code(tmp_path: Path) -> None:
     sla = load_catalogue(path).get("urgent_risk_review").sla
     assert sla.reminder_offsets == (4, 2)
     assert sla.stall_days == 5
+
+
+def test_two_types_answering_to_one_name_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProblemError) as bad:
+        _load(tmp_path, '[types.programme_review]\naliases = ["Urgent Concern Review"]\n')
+    assert "urgent_risk_review and programme_review both answer to 'urgent concern review'" in str(
+        bad.value
+    )
+
+
+def test_a_misspelt_table_is_named_not_ignored(tmp_path: Path) -> None:
+    with pytest.raises(ProblemError) as bad:
+        _load(tmp_path, '[type.desk_review]\nname = "Desk Review"\n')
+    assert [(p.field, p.rule) for p in bad.value.problems] == [
+        ("type", "unknown table; a catalogue has risk_bands, sla, types")
+    ]
+
+
+def test_an_unreadable_override_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ProblemError, match=r"QI_CATALOGUE: cannot read .* \(IsADirectoryError\)"):
+        load_catalogue(tmp_path)

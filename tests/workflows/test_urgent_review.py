@@ -128,7 +128,7 @@ async def _history_length(h: Harness, intervention_id: str) -> int:
                 ],
             },
             "members",
-            "needs a external_member",
+            "needs a member in the role external_member",
         ),
         (
             Event.convene_panel,
@@ -140,7 +140,7 @@ async def _history_length(h: Harness, intervention_id: str) -> int:
                 ],
             },
             "chair",
-            "conflict of interest",
+            "is conflicted; choose an unconflicted chair",
         ),
         (
             Event.close,
