@@ -243,9 +243,19 @@ class Interventions:
             raise _from_failure(error) from None
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
-                raise _not_found(intervention_id) from None
+                raise await self._ended_or_unknown(intervention_id, event) from None
             raise
         return result
+
+    async def _ended_or_unknown(self, intervention_id: str, event: Event) -> InterventionError:
+        """Temporal answers a command to a finished workflow as "not found"; an intervention
+        that exists, closed or cancelled, refuses the command instead."""
+        status = await self.status(intervention_id)  # raises UnknownReference if it is unknown
+        return InterventionError(
+            ErrorType.COMMAND_REFUSED,
+            [Problem(field="command", rule=f"{event.value} is not allowed: the intervention is "
+                     f"{status.data.state} and takes no more commands")],
+        )
 
     async def status(self, intervention_id: str) -> InterventionStatus:
         handle = self._handle(intervention_id)

@@ -17,7 +17,6 @@ from api.auth import Caller
 from api.bodies import COMMAND_BODIES, has_required_fields
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
 from api.errors import ApiError
-from core.interventions import InterventionError, Interventions
 from models.access import APPROVER_ROLES
 from models.commands import COMMAND_MODELS, Event
 from models.errors import ErrorType, Problem
@@ -44,18 +43,6 @@ def _check_claimed_role(caller: Caller, event: Event, payload: dict[str, Any]) -
             [Problem(field="role", rule=f"a {caller.user.role.value} may not approve closure "
                      f"as {claimed.value}")],
         )
-
-
-async def _refuse_if_finished(service: Interventions, intervention_id: str, event: Event) -> None:
-    """Temporal answers a command to a finished workflow as "not found"; the intervention
-    exists, closed or cancelled, so say that instead."""
-    status = await service.status(intervention_id)  # raises if it really is unknown
-    state = status.data.state.value
-    raise InterventionError(
-        ErrorType.COMMAND_REFUSED,
-        [Problem(field="command", rule=f"{event.value} is not allowed: the intervention is "
-                 f"{state} and takes no more commands")],
-    )
 
 
 def _with_body(send: Callable[..., Any], body_model: type[BaseModel]) -> inspect.Signature:
@@ -86,17 +73,12 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
     ) -> CommandResult:
         payload = body.model_dump(exclude_unset=True) if body is not None else {}
         _check_claimed_role(caller, event, payload)
-        try:
-            return await service.command(
-                intervention_id,
-                event,
-                {**payload, "actor": caller.user.name},
-                update_id=idempotent_id(caller, event.value, idempotency_key),
-            )
-        except InterventionError as error:
-            if error.error_type is ErrorType.UNKNOWN_REFERENCE:
-                await _refuse_if_finished(service, intervention_id, event)
-            raise
+        return await service.command(
+            intervention_id,
+            event,
+            {**payload, "actor": caller.user.name},
+            update_id=idempotent_id(caller, event.value, idempotency_key),
+        )
 
     send.__signature__ = _with_body(send, COMMAND_BODIES[event])  # type: ignore[attr-defined]
     send.__name__ = event.value

@@ -211,3 +211,21 @@ async def test_the_wait_for_the_next_notice_has_a_readable_summary(dev: Harness)
     status = await dev.service.status(intervention_id)
     assert status.waiting_for is not None
     assert status.waiting_for.summary == summary
+
+
+async def test_a_command_to_a_closed_intervention_is_refused_naming_its_state(
+    dev: Harness,
+) -> None:
+    intervention_id = await _started(dev)
+    for event, payload in scenario.URGENT_PATH:
+        await dev.service.command(intervention_id, event, payload)
+    await dev.client.get_workflow_handle(intervention_id).result()
+    with pytest.raises(InterventionError) as refused:
+        await dev.service.command(
+            intervention_id, Event.escalate,
+            {"actor": scenario.COORDINATOR, "level": "dean", "reason": "Late evidence"},
+        )
+    assert refused.value.error_type is ErrorType.COMMAND_REFUSED
+    assert str(refused.value) == (
+        "command: escalate is not allowed: the intervention is closed and takes no more commands"
+    )
