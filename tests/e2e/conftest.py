@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ from typing import Any, Protocol
 
 import pytest
 
+from tests.processes import ProcessOutput, free_port
+
 REPO = Path(__file__).resolve().parents[2]
 QI = [sys.executable, "-m", "cli"]
 
@@ -29,13 +30,6 @@ READY_LINE = "Web UI:"
 UP_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
 COMMAND_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def accepts_connections(port: int) -> bool:
@@ -101,38 +95,17 @@ class RunningStack:
     """A `qi up` process in its own process group, its output collected as it comes."""
 
     process: subprocess.Popen[str]
-    _lines: list[str] = field(default_factory=list)
-    _eof: bool = False
-    _changed: threading.Condition = field(default_factory=threading.Condition)
-    _reader: threading.Thread | None = None
+    out: ProcessOutput = field(init=False)
 
     def __post_init__(self) -> None:
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._changed:
-                self._lines.append(line)
-                self._changed.notify_all()
-        with self._changed:
-            self._eof = True
-            self._changed.notify_all()
+        self.out = ProcessOutput(self.process)
 
     @property
     def output(self) -> str:
-        with self._changed:
-            return "".join(self._lines)
-
-    def _has(self, text: str) -> bool:
-        return any(text in line for line in self._lines)
+        return self.out.text
 
     def wait_for_output(self, text: str, timeout: float) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: self._eof or self._has(text), timeout)
-            found = self._has(text)
-        if not found:
+        if not self.out.wait_for(text, timeout):
             pytest.fail(f"`qi up` did not print {text!r} within {timeout:.0f}s "
                         f"(exit code {self.process.poll()}); its output:\n{self.output}")
 
@@ -159,8 +132,7 @@ class RunningStack:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(STOP_TIMEOUT)
-        if self._reader is not None:
-            self._reader.join(STOP_TIMEOUT)
+        self.out.finish(STOP_TIMEOUT)
         if self.process.stdout is not None:
             self.process.stdout.close()
 

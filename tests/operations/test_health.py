@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -11,13 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core.database import make_engine
 from core.health import Check, readiness
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.processes import free_port
 
 
 async def test_ready_when_both_answer(engine: Engine, dev_env: WorkflowEnvironment) -> None:
@@ -41,7 +34,7 @@ async def test_not_ready_before_migrations(tmp_path: Path, dev_env: WorkflowEnvi
 
 
 async def test_not_ready_without_the_database(dev_env: WorkflowEnvironment) -> None:
-    url = f"postgresql+psycopg://qi:secret@127.0.0.1:{_closed_port()}/qi"
+    url = f"postgresql+psycopg://qi:secret@127.0.0.1:{free_port()}/qi"
     away = make_engine(url)
     try:
         report = await readiness(away, dev_env.client)
@@ -56,7 +49,7 @@ async def test_not_ready_without_the_database(dev_env: WorkflowEnvironment) -> N
 
 
 async def test_not_ready_without_temporal(engine: Engine) -> None:
-    client = await Client.connect(f"127.0.0.1:{_closed_port()}", lazy=True)
+    client = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
 
     report = await readiness(engine, client, check_seconds=2.0)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import urllib.request
 import uuid
 from pathlib import Path
@@ -15,16 +14,10 @@ from core.interventions import Interventions
 from core.settings import Settings
 from models.catalogue import load_catalogue
 from tests import scenario
+from tests.processes import free_port
 from worker import run_worker
 
 STEP_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _scrape(url: str) -> str:
@@ -36,7 +29,7 @@ def _scrape(url: str) -> str:
 async def test_the_worker_serves_sdk_metrics_once_a_workflow_ran(
     dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         _env_file=None,
         temporal_address=dev_env.client.service_client.config.target_host,

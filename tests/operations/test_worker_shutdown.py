@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from models.catalogue import load_catalogue
 from models.tables import Notification, NotificationStatus
 from tests import scenario
 from tests.fakes import RecordingNotifier
+from tests.processes import ProcessOutput, free_port
 from worker import build_worker
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,46 +58,14 @@ class HeldReplies:
         return "250 Message accepted for delivery" if released else "451 Test gave up"
 
 
-class Output:
-    """A process's output lines, collected by a thread as they come."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._eof = False
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            with self._changed:
-                self.lines.append(line)
-                self._changed.notify_all()
-        with self._changed:
-            self._eof = True
-            self._changed.notify_all()
-
-    def wait_for(self, text: str) -> None:
-        def seen() -> bool:
-            return any(text in line for line in self.lines)
-
-        with self._changed:
-            self._changed.wait_for(lambda: self._eof or seen(), STEP_TIMEOUT)
-            if not seen():
-                pytest.fail(f"the worker did not log {text!r}; its output:\n{''.join(self.lines)}")
+class Output(ProcessOutput):
+    def wait_for_line(self, text: str) -> None:
+        if not self.wait_for(text, STEP_TIMEOUT):
+            pytest.fail(f"the worker did not log {text!r}; its output:\n{self.text}")
 
     def json_lines(self) -> list[dict[str, Any]]:
-        self._reader.join(STEP_TIMEOUT)
+        self.finish(STEP_TIMEOUT)
         return [json.loads(line) for line in self.lines if line.strip()]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _ledger(engine: Engine, intervention_id: str) -> list[str]:
@@ -126,7 +94,7 @@ async def _completed_activities(env: WorkflowEnvironment, workflow_id: str) -> l
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[HeldReplies, int]]:
-    handler, port = HeldReplies(), _free_port()
+    handler, port = HeldReplies(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     yield handler, port
@@ -183,7 +151,7 @@ async def test_sigterm_lets_the_running_activity_finish_and_exits_0(
         "QI_LOG_FORMAT": "json",
         "QI_LOG_LEVEL": "INFO",
     })
-    worker.wait_for("worker polling task queue")
+    worker.wait_for_line("worker polling task queue")
 
     # The start waits for its announcement to be sent, which the SMTP server is holding.
     service = Interventions(dev_env.client, task_queue=task_queue, catalogue=load_catalogue())
@@ -194,7 +162,7 @@ async def test_sigterm_lets_the_running_activity_finish_and_exits_0(
     try:
         assert await asyncio.to_thread(inbox.received.wait, STEP_TIMEOUT), "no message arrived"
         worker.process.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(worker.wait_for, SHUTDOWN_BEGUN)
+        await asyncio.to_thread(worker.wait_for_line, SHUTDOWN_BEGUN)
         inbox.release.set()
         exit_code = await asyncio.to_thread(worker.process.wait, STEP_TIMEOUT)
         assert exit_code == 0
