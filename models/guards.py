@@ -162,18 +162,17 @@ def actions_fit_their_findings(data: InterventionData, today: date) -> list[Prob
         finding = data.finding(a.finding_id)
         if finding is None:
             continue
-        if data.report is None:
-            if finding.category is not FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT:
-                problems.append(Problem(field="finding_id", rule="before the report is issued, "
-                                        "actions can only answer immediate mandatory requirements"))
-            if a.due_on < finding.raised_on:
-                problems.append(Problem(field="due_on", rule=f"action {a.id} cannot be due before "
-                                        f"its requirement was raised ({finding.raised_on})"))
-        elif a.due_on <= data.report.issued_on and a.status is ActionStatus.OPEN and (
-            finding.category is not FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
-        ):
+        immediate = finding.category is FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
+        if data.report is None and not immediate:
+            problems.append(Problem(field="finding_id", rule="before the report is issued, "
+                                    "actions can only answer immediate mandatory requirements"))
+        if (data.report is not None and not immediate and a.status is ActionStatus.OPEN
+                and a.due_on <= data.report.issued_on):
             problems.append(Problem(field="due_on", rule=f"action {a.id} must be due after the "
                                     f"report was issued ({data.report.issued_on})"))
+        elif a.due_on < finding.raised_on:
+            problems.append(Problem(field="due_on", rule=f"action {a.id} cannot be due before "
+                                    f"its requirement was raised ({finding.raised_on})"))
     return problems
 
 

@@ -491,6 +491,26 @@ def test_add_action_refused_when_due_before_its_requirement_was_raised(urgent: J
     ]
 
 
+def test_after_the_report_an_imr_action_still_cannot_predate_its_requirement(
+    urgent: Journey,
+) -> None:
+    urgent.reach(State.meetings_held)
+    urgent.do(Event.issue_report)
+    imr = urgent.data.findings[0]
+    assert imr.category is FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
+
+    problems = urgent.refused(
+        Event.add_action, urgent.add_action(imr.id, due_on=imr.raised_on - timedelta(days=1))
+    )
+
+    assert problems == [
+        Problem(
+            field="due_on",
+            rule=f"action A1 cannot be due before its requirement was raised ({imr.raised_on})",
+        )
+    ]
+
+
 @pytest.mark.parametrize("owner", ["dme@provider.example.nhs.uk", "DME@Provider.Example.NHS.uk"])
 def test_accept_refused_when_actor_is_the_actions_owner(urgent: Journey, owner: str) -> None:
     urgent.reach(State.actions_tracked)
