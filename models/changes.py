@@ -63,8 +63,10 @@ def _open_action(data: InterventionData, action_id: str) -> Action:
     return action
 
 
-def _replace_action(data: InterventionData, action: Action) -> None:
-    data.actions = [action if a.id == action.id else a for a in data.actions]
+def _update_open_action(data: InterventionData, action_id: str, **update: Any) -> None:
+    """Change an open action (refusing an unknown or settled one) in place in the list."""
+    changed = _open_action(data, action_id).model_copy(update=update)
+    data.actions = [changed if a.id == changed.id else a for a in data.actions]
 
 
 def _convene(data: InterventionData, cmd: ConvenePanel, now: datetime) -> None:
@@ -166,37 +168,19 @@ def _agree(data: InterventionData, cmd: Command, now: datetime) -> None:
 
 
 def _progress(data: InterventionData, cmd: RecordActionProgress, now: datetime) -> None:
-    action = _open_action(data, cmd.action_id)
     note = ProgressNote(on=now.date(), by=cmd.actor, note=cmd.note)
-    _replace_action(data, action.model_copy(update={"progress": [*action.progress, note]}))
+    action = _open_action(data, cmd.action_id)
+    _update_open_action(data, cmd.action_id, progress=[*action.progress, note])
 
 
 def _accept(data: InterventionData, cmd: AcceptAction, now: datetime) -> None:
-    action = _open_action(data, cmd.action_id)
-    _replace_action(
-        data,
-        action.model_copy(
-            update={
-                "status": ActionStatus.ACCEPTED,
-                "evidence": cmd.evidence,
-                "accepted_by": cmd.actor,
-            }
-        ),
-    )
+    _update_open_action(data, cmd.action_id, status=ActionStatus.ACCEPTED,
+                        evidence=cmd.evidence, accepted_by=cmd.actor)
 
 
 def _transfer(data: InterventionData, cmd: TransferAction, now: datetime) -> None:
-    action = _open_action(data, cmd.action_id)
-    _replace_action(
-        data,
-        action.model_copy(
-            update={
-                "status": ActionStatus.TRANSFERRED,
-                "transfer_reason": cmd.reason,
-                "transferred_to": cmd.transferred_to,
-            }
-        ),
-    )
+    _update_open_action(data, cmd.action_id, status=ActionStatus.TRANSFERRED,
+                        transfer_reason=cmd.reason, transferred_to=cmd.transferred_to)
 
 
 def _approve(data: InterventionData, cmd: ApproveClosure, now: datetime) -> None:
