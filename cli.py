@@ -27,10 +27,11 @@ from core.logging import configure_logging
 from core.options import FieldOption, assemble, field_options
 from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
-from models.commands import COMMAND_MODELS, Event, StartRequest
+from models.commands import Event, StartRequest
 from models.errors import ErrorType, ProblemError
 from models.intervention import Contacts
 from models.lifecycle import mermaid_diagram
+from models.registry import COMMANDS
 from models.status import InterventionStatus
 
 __all__ = ["main"]
@@ -278,7 +279,7 @@ def audit(intervention_id: str, as_json: bool) -> None:
 
 
 def _lifecycle_command(event: Event) -> click.Command:
-    model = COMMAND_MODELS[event]
+    model = COMMANDS[event].contract
     options = field_options(model)
 
     def callback(intervention_id: str, data: str | None, as_json: bool, **values: Any) -> None:
@@ -299,7 +300,7 @@ def _lifecycle_command(event: Event) -> click.Command:
     return _with_options(options)(command)
 
 
-for _event in Event:
+for _event in COMMANDS:
     cli.add_command(_lifecycle_command(_event))
 
 for _command in (api_admin.api, api_admin.users, api_admin.tokens):

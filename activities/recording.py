@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, func, insert
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import SQLModel, col
 from temporalio import activity
@@ -21,8 +21,22 @@ from core.database import dialect_insert
 from models.effects import RecordInterventionInput
 from models.errors import ErrorType
 from models.intervention import AuditEntry as AuditRecord
+from models.intervention import Deadline as DeadlineValue
 from models.intervention import InterventionData
-from models.tables import Action, AuditEntry, Deadline, Finding, Intervention, Meeting, PanelMember
+from models.intervention import Meeting as MeetingValue
+from models.intervention import PanelMember as PanelMemberValue
+from models.projection import InterventionSummary, ProjectChanges, summarize
+from models.tables import (
+    Action,
+    AuditEntry,
+    Deadline,
+    Finding,
+    Intervention,
+    Meeting,
+    Notification,
+    NotificationStatus,
+    PanelMember,
+)
 
 __all__ = ["RecordInterventionInput", "RecordingActivities"]
 
@@ -38,76 +52,49 @@ def _newest(data: InterventionData) -> AuditRecord | None:
     return max(data.audit, key=lambda e: e.seq, default=None)
 
 
-def _closed_at(data: InterventionData) -> Any:
-    if not data.state.terminal:
-        return None
-    entries = [e for e in data.audit if e.to_state is data.state]
-    newest = max(entries, key=lambda e: e.seq, default=None)
-    return newest.at if newest else data.started_at
+def _intervention_row(summary: InterventionSummary) -> Row:
+    return _plain(summary.model_dump())
 
 
-def _intervention_row(input: RecordInterventionInput) -> Row:
-    data = input.data
-    newest = _newest(data)
-    return _plain(
-        {
-            "id": data.intervention_id,
-            "type_code": data.type.code,
-            "type_name": data.type.name,
-            "provider_code": data.provider.code,
-            "provider_name": data.provider.name,
-            "site": data.provider.site,
-            "state": data.state,
-            "likelihood": data.concern.likelihood,
-            "impact": data.concern.impact,
-            "score": data.concern.score,
-            "risk_band": data.risk_band,
-            "coordinator": data.coordinator,
-            "started_at": data.started_at,
-            # Derived from the snapshot, not a clock, so a repeated write stores the same value.
-            "updated_at": newest.at if newest else data.started_at,
-            "closed_at": _closed_at(data),
-            "next_deadline": data.next_deadline(),
-            "open_actions": len(data.open_actions()),
-            "overdue_actions": len(data.overdue_actions(input.today)),
-            "escalated": bool(data.escalations),
-            "version": len(data.audit),
-        }
-    )
-
-
-def _child_rows(data: InterventionData) -> list[tuple[type[SQLModel], list[Row]]]:
-    owner = {"intervention_id": data.intervention_id}
-    chair = (data.chair or "").casefold()
-    panel = [
+def _panel_rows(owner: Row, panel: list[PanelMemberValue], chair: str | None) -> list[Row]:
+    chosen = (chair or "").casefold()
+    return [
         {
             **owner,
             **_plain(m.model_dump()),
             "seq": i,
             "roles": [r.value for r in m.roles],
-            "chair": m.name.casefold() == chair,
+            "chair": m.name.casefold() == chosen,
         }
-        for i, m in enumerate(data.panel, start=1)
+        for i, m in enumerate(panel, start=1)
     ]
-    meetings = [
+
+
+def _meeting_rows(owner: Row, meetings: list[MeetingValue]) -> list[Row]:
+    return [
         {
             **owner,
             **_plain(m.model_dump(exclude={"attendance"})),
             **(m.attendance.model_dump() if m.attendance else {}),
         }
-        for m in data.meetings
+        for m in meetings
     ]
+
+
+def _deadline_rows(owner: Row, deadlines: list[DeadlineValue]) -> list[Row]:
+    return [{**owner, **_plain(d.model_dump()), "seq": i} for i, d in enumerate(deadlines, 1)]
+
+
+def _child_rows(data: InterventionData) -> list[tuple[type[SQLModel], list[Row]]]:
+    owner = {"intervention_id": data.intervention_id}
     findings = [{**owner, **_plain(f.model_dump())} for f in data.findings]
     actions = [{**owner, **_plain(a.model_dump(exclude={"progress"}))} for a in data.actions]
-    deadlines = [
-        {**owner, **_plain(d.model_dump()), "seq": i} for i, d in enumerate(data.deadlines, 1)
-    ]
     return [
-        (PanelMember, panel),
-        (Meeting, meetings),
+        (PanelMember, _panel_rows(owner, data.panel, data.chair)),
+        (Meeting, _meeting_rows(owner, data.meetings)),
         (Finding, findings),
         (Action, actions),
-        (Deadline, deadlines),
+        (Deadline, _deadline_rows(owner, data.deadlines)),
     ]
 
 
@@ -162,7 +149,7 @@ class RecordingActivities:
         _check(data)
         try:
             with self._engine.begin() as conn:
-                if self._upsert_intervention(conn, input):
+                if self._upsert_intervention(conn, summarize(data, input.today)):
                     self._replace_children(conn, data)
                 else:
                     activity.logger.info(
@@ -170,16 +157,16 @@ class RecordingActivities:
                         data.intervention_id,
                         len(data.audit),
                     )
-                self._append_audit(conn, input)
+                self._append_audit(conn, _audit_rows(input))
         except (IntegrityError, DataError) as exc:
             # A constraint broken by this snapshot breaks it on every retry too.
             raise _invalid(
                 f"read model rejected the snapshot of {data.intervention_id}: {_describe(exc)}"
             ) from None
 
-    def _upsert_intervention(self, conn: Connection, input: RecordInterventionInput) -> bool:
+    def _upsert_intervention(self, conn: Connection, summary: InterventionSummary) -> bool:
         """Insert or replace the row; False when the stored version is the same or newer."""
-        row = _intervention_row(input)
+        row = _intervention_row(summary)
         stmt = self._insert(Intervention).values(row)
         stmt = stmt.on_conflict_do_update(
             index_elements=["id"],
@@ -189,16 +176,11 @@ class RecordingActivities:
         return conn.execute(stmt).first() is not None
 
     def _replace_children(self, conn: Connection, data: InterventionData) -> None:
+        owner = {"intervention_id": data.intervention_id}
         for table, rows in _child_rows(data):
-            columns = table.__table__.c  # type: ignore[attr-defined]
-            conn.execute(delete(table).where(columns.intervention_id == data.intervention_id))
-            if rows:
-                # The read model projects what it has columns for; a field added to the domain
-                # model later must not make every snapshot fail until a migration catches up.
-                conn.execute(insert(table), [{k: r[k] for k in r if k in columns} for r in rows])
+            self._replace(conn, table, owner, rows)
 
-    def _append_audit(self, conn: Connection, input: RecordInterventionInput) -> None:
-        rows = _audit_rows(input)
+    def _append_audit(self, conn: Connection, rows: list[Row]) -> None:
         if not rows:
             return
         # Conflict target is the entry's identity only: a clash on idempotency_key means two
@@ -207,3 +189,78 @@ class RecordingActivities:
             index_elements=["intervention_id", "seq"]
         )
         conn.execute(stmt, rows)
+
+    @activity.defn(name="project_changes")
+    def project_changes(self, input: ProjectChanges) -> None:
+        """Bring the read model up to `input.version` and queue the messages the change
+        announces, in one transaction; a repeated or late attempt changes nothing."""
+        owner = {"intervention_id": input.intervention_id}
+        try:
+            with self._engine.begin() as conn:
+                if self._upsert_intervention(conn, input.summary):
+                    self._project_children(conn, owner, input)
+                audit = [
+                    {**_plain(e.model_dump()), **owner,
+                     "idempotency_key": f"{input.intervention_id}:{e.seq}"}
+                    for e in input.audit
+                ]
+                self._append_audit(conn, audit)
+                self._queue(conn, input)
+        except (IntegrityError, DataError) as exc:
+            raise _invalid(
+                f"read model rejected the changes to {input.intervention_id}: {_describe(exc)}"
+            ) from None
+
+    def _project_children(self, conn: Connection, owner: Row, input: ProjectChanges) -> None:
+        if input.panel is not None:
+            self._replace(conn, PanelMember, owner, _panel_rows(owner, input.panel, input.chair))
+        if input.deadlines is not None:
+            self._replace(conn, Deadline, owner, _deadline_rows(owner, input.deadlines))
+        self._upsert(conn, Meeting, _meeting_rows(owner, input.meetings))
+        self._upsert(conn, Finding, [{**owner, **_plain(f.model_dump())} for f in input.findings])
+        self._upsert(conn, Action, [
+            {**owner, **_plain(a.model_dump(exclude={"progress"}))} for a in input.actions
+        ])
+
+    def _replace(
+        self, conn: Connection, table: type[SQLModel], owner: Row, rows: list[Row]
+    ) -> None:
+        columns = table.__table__.c  # type: ignore[attr-defined]
+        conn.execute(delete(table).where(columns.intervention_id == owner["intervention_id"]))
+        if rows:
+            # The read model projects what it has columns for; a field added to the domain
+            # model later must not make every write fail until a migration catches up.
+            conn.execute(insert(table), [{k: r[k] for k in r if k in columns} for r in rows])
+
+    def _upsert(self, conn: Connection, table: type[SQLModel], rows: list[Row]) -> None:
+        columns = table.__table__.c  # type: ignore[attr-defined]
+        for row in rows:
+            values = {k: v for k, v in row.items() if k in columns}
+            stmt = self._insert(table).values(values)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["intervention_id", "id"],
+                set_={k: stmt.excluded[k] for k in values if k not in ("intervention_id", "id")},
+            ))
+
+    def _queue(self, conn: Connection, input: ProjectChanges) -> None:
+        if not input.messages:
+            return
+        rows = [
+            {
+                "idempotency_key": m.key,
+                "intervention_id": input.intervention_id,
+                "recipients": list(m.message.to),
+                "subject": m.message.subject,
+                "body": m.message.body,
+                "status": NotificationStatus.QUEUED.value,
+                "attempts": 0,
+                "created_at": func.now(),
+                "next_attempt_at": func.now(),
+            }
+            for m in input.messages
+        ]
+        for row in rows:
+            conn.execute(
+                self._insert(Notification).values(row)
+                .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            )

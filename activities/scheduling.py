@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from models.calendar import add_working_days, working_days_between
+from models.calendar import ENGLAND_AND_WALES, add_working_days, working_days_between
 from models.deadlines import plan
 from models.effects import (
     PlanDeadlinesInput,
@@ -21,12 +21,12 @@ __all__ = ["plan_deadlines", "plan_intervention_notices", "shift_for_pause"]
 
 @activity.defn(name="plan_deadlines")
 def plan_deadlines(input: PlanDeadlinesInput) -> list[Deadline]:
-    return plan(input.requests, input.today)
+    return plan(input.requests, input.today, ENGLAND_AND_WALES)
 
 
 @activity.defn(name="plan_notices")
 def plan_intervention_notices(input: PlanNoticesInput) -> list[Notice]:
-    return plan_notices(input.data, input.today)
+    return plan_notices(input.data, input.today, ENGLAND_AND_WALES)
 
 
 @activity.defn(name="shift_for_pause")

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from core.settings import Settings
-from models.access import Role
 from models.errors import ErrorType, ProblemError
+from models.vocabulary import Role
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -13,10 +13,11 @@ from fastapi import Request
 from fastapi.security import HTTPBearer
 
 from api.errors import ApiError
-from models.access import Operation, Reach, reach
+from models.access import Operation, reach
 from models.commands import Event
 from models.errors import ErrorType, Problem
 from models.tables import ApiUserPublic
+from models.vocabulary import Reach
 
 __all__ = ["Caller", "access_log", "bearer", "deny", "not_authenticated", "permit", "unseen"]
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from models.commands import COMMAND_MODELS, Event, StartRequest
+from models.commands import Event, StartRequest
+from models.registry import COMMANDS
 
 __all__ = ["COMMAND_BODIES", "StartBody", "body_model", "has_required_fields"]
 
@@ -39,5 +40,5 @@ if TYPE_CHECKING:
 else:
     StartBody = body_model(StartRequest, without="coordinator")
 COMMAND_BODIES: dict[Event, type[BaseModel]] = {
-    event: body_model(model, without="actor") for event, model in COMMAND_MODELS.items()
+    event: body_model(spec.contract, without="actor") for event, spec in COMMANDS.items()
 }

@@ -18,11 +18,12 @@ from core.interventions import Interventions
 from core.metrics import CommandCounters
 from core.settings import Settings
 from core.users import authenticate
-from models.access import Operation, Reach
+from models.access import Operation
 from models.catalogue import Catalogue
 from models.commands import Event
 from models.status import InterventionStatus
 from models.tables import ApiUserPublic
+from models.vocabulary import Reach
 
 __all__ = [
     "ApiContext",

@@ -24,10 +24,11 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.catalogue import Catalogue
-from models.commands import COMMAND_MODELS, Command, Event, StartIntervention, StartRequest
+from models.commands import Command, Event, StartIntervention, StartRequest
 from models.errors import ErrorType, Problem, ProblemError
 from models.guards import start_problems
 from models.intervention import Contacts, InterventionData
+from models.registry import COMMANDS
 from models.status import CommandResult, InterventionStatus
 from workflows import monitoring
 from workflows.intervention import InterventionWorkflow
@@ -228,7 +229,7 @@ class Interventions:
     ) -> CommandResult:
         """Send one command. The server runs an `update_id` once per workflow run: sending it
         again returns the first outcome and changes nothing."""
-        model = COMMAND_MODELS[event]
+        model = COMMANDS[event].contract
         if not isinstance(payload, model):
             try:
                 payload = model.model_validate(payload)

@@ -10,33 +10,17 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from models.commands import Event
-from models.vocabulary import ApproverRole
+from models.registry import COMMANDS
+from models.vocabulary import ApproverRole, Reach, Role
 
 __all__ = [
     "APPROVER_ROLES",
     "OPERATIONS",
     "PERMISSIONS",
     "Operation",
-    "Reach",
-    "Role",
     "permission_table",
     "reach",
 ]
-
-
-class Role(StrEnum):
-    coordinator = "coordinator"
-    panel_member = "panel_member"
-    provider_lead = "provider_lead"
-    dean = "dean"
-    viewer = "viewer"
-
-
-class Reach(StrEnum):
-    """Which interventions an allowed operation applies to."""
-
-    all = "all"
-    own_provider = "own_provider"  # only those of the user's provider; others look unknown
 
 
 class Operation(StrEnum):
@@ -47,35 +31,31 @@ class Operation(StrEnum):
     start = "start"
 
 
-OPERATIONS: tuple[Operation | Event, ...] = (*Operation, *Event)
+OPERATIONS: tuple[Operation | Event, ...] = (*Operation, *COMMANDS)
 
 _ALL = Reach.all
-_MEETINGS = (Event.schedule_meeting, Event.reschedule_meeting, Event.record_meeting)
+
+# Who may do what besides the lifecycle commands; who may send each command is the command's
+# own entry in the registry (coordinators may send every one).
+_OPERATIONS: Mapping[Role, Mapping[Operation, Reach]] = {
+    Role.coordinator: dict.fromkeys(Operation, _ALL),
+    Role.dean: {Operation.read: _ALL, Operation.export: _ALL},
+    Role.panel_member: {Operation.read: _ALL, Operation.export: _ALL},
+    # Provider leads see their provider's interventions and nothing of other providers.
+    Role.provider_lead: {Operation.read: Reach.own_provider, Operation.export: Reach.own_provider},
+    Role.viewer: {Operation.read: _ALL, Operation.export: _ALL},
+}
+
+
+def _command_reach(role: Role) -> dict[Operation | Event, Reach]:
+    if role is Role.coordinator:
+        return dict.fromkeys(COMMANDS, _ALL)
+    return {event: spec.also_sent_by[role] for event, spec in COMMANDS.items()
+            if role in spec.also_sent_by}
+
 
 PERMISSIONS: Mapping[Role, Mapping[Operation | Event, Reach]] = {
-    # Coordinators drive interventions end to end.
-    Role.coordinator: dict.fromkeys(OPERATIONS, _ALL),
-    # The escalation point: approves closure (urgent reviews need a dean) and escalates.
-    Role.dean: {
-        Operation.read: _ALL,
-        Operation.export: _ALL,
-        Event.approve_closure: _ALL,
-        Event.escalate: _ALL,
-    },
-    # Panels book and record their own meetings; the rest of the lifecycle is the coordinator's.
-    Role.panel_member: {
-        Operation.read: _ALL,
-        Operation.export: _ALL,
-        **dict.fromkeys(_MEETINGS, _ALL),
-    },
-    # Provider leads own their action plans: they see their provider's interventions and report
-    # progress on its actions, and nothing of other providers.
-    Role.provider_lead: {
-        Operation.read: Reach.own_provider,
-        Operation.export: Reach.own_provider,
-        Event.record_action_progress: Reach.own_provider,
-    },
-    Role.viewer: {Operation.read: _ALL, Operation.export: _ALL},
+    role: {**_OPERATIONS[role], **_command_reach(role)} for role in Role
 }
 
 # The approver role a user may claim when approving closure: the guard checks the claimed role

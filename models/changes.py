@@ -1,4 +1,4 @@
-"""What each accepted command changes in an intervention's data (pure; returns a new copy).
+"""What each accepted command changes in an intervention's data (pure; changes the copy given).
 
 Reference errors (an unknown action or meeting) are raised here; whether the resulting data is
 acceptable is the guards' question, asked by the lifecycle afterwards.
@@ -6,7 +6,6 @@ acceptable is the guards' question, asked by the lifecycle afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,6 @@ from models.commands import (
     Command,
     ConvenePanel,
     Escalate,
-    Event,
     IssueReport,
     PauseClock,
     RecordActionProgress,
@@ -41,7 +39,24 @@ from models.intervention import (
 )
 from models.vocabulary import ActionStatus, FindingCategory
 
-__all__ = ["apply_command"]
+__all__ = [
+    "accept",
+    "add_action",
+    "agree",
+    "approve",
+    "cancel",
+    "convene",
+    "escalate",
+    "issue_report",
+    "nothing",
+    "pause",
+    "progress",
+    "record_meeting",
+    "reschedule",
+    "resume",
+    "schedule",
+    "transfer",
+]
 
 
 def _unknown(field: str, rule: str) -> ProblemError:
@@ -69,12 +84,12 @@ def _update_open_action(data: InterventionData, action_id: str, **update: Any) -
     data.actions = [changed if a.id == changed.id else a for a in data.actions]
 
 
-def _convene(data: InterventionData, cmd: ConvenePanel, now: datetime) -> None:
+def convene(data: InterventionData, cmd: ConvenePanel, now: datetime) -> None:
     data.panel = list(cmd.members)
     data.chair = cmd.chair
 
 
-def _schedule(data: InterventionData, cmd: ScheduleMeeting, now: datetime) -> None:
+def schedule(data: InterventionData, cmd: ScheduleMeeting, now: datetime) -> None:
     meeting_id = f"M{len(data.meetings) + 1}"
     data.meetings.append(
         Meeting(id=meeting_id, format=cmd.format, scheduled_on=cmd.scheduled_on,
@@ -82,7 +97,7 @@ def _schedule(data: InterventionData, cmd: ScheduleMeeting, now: datetime) -> No
     )
 
 
-def _reschedule(data: InterventionData, cmd: RescheduleMeeting, now: datetime) -> None:
+def reschedule(data: InterventionData, cmd: RescheduleMeeting, now: datetime) -> None:
     meeting = data.meeting(cmd.meeting_id)
     if meeting is None:
         raise _unknown("meeting_id", f"no meeting {cmd.meeting_id!r} in this intervention")
@@ -95,7 +110,7 @@ def _reschedule(data: InterventionData, cmd: RescheduleMeeting, now: datetime) -
     data.meetings = [moved if m.id == moved.id else m for m in data.meetings]
 
 
-def _record_meeting(data: InterventionData, cmd: RecordMeeting, now: datetime) -> None:
+def record_meeting(data: InterventionData, cmd: RecordMeeting, now: datetime) -> None:
     if cmd.meeting_id is None:
         data.meetings.append(
             Meeting(
@@ -129,7 +144,7 @@ def _record_meeting(data: InterventionData, cmd: RecordMeeting, now: datetime) -
         )
 
 
-def _issue_report(data: InterventionData, cmd: IssueReport, now: datetime) -> None:
+def issue_report(data: InterventionData, cmd: IssueReport, now: datetime) -> None:
     for finding in cmd.findings:
         data.findings.append(
             Finding(
@@ -146,7 +161,7 @@ def _issue_report(data: InterventionData, cmd: IssueReport, now: datetime) -> No
     )
 
 
-def _add_action(data: InterventionData, cmd: AddAction, now: datetime) -> None:
+def add_action(data: InterventionData, cmd: AddAction, now: datetime) -> None:
     if data.finding(cmd.finding_id) is None:
         known = ", ".join(f.id for f in data.findings) or "none yet"
         raise _unknown("finding_id", f"no finding {cmd.finding_id!r} (known: {known})")
@@ -163,41 +178,41 @@ def _add_action(data: InterventionData, cmd: AddAction, now: datetime) -> None:
     )
 
 
-def _agree(data: InterventionData, cmd: Command, now: datetime) -> None:
+def agree(data: InterventionData, cmd: Command, now: datetime) -> None:
     data.tracking_since = now.date()
 
 
-def _progress(data: InterventionData, cmd: RecordActionProgress, now: datetime) -> None:
+def progress(data: InterventionData, cmd: RecordActionProgress, now: datetime) -> None:
     note = ProgressNote(on=now.date(), by=cmd.actor, note=cmd.note)
     action = _open_action(data, cmd.action_id)
     _update_open_action(data, cmd.action_id, progress=[*action.progress, note])
 
 
-def _accept(data: InterventionData, cmd: AcceptAction, now: datetime) -> None:
+def accept(data: InterventionData, cmd: AcceptAction, now: datetime) -> None:
     _update_open_action(data, cmd.action_id, status=ActionStatus.ACCEPTED,
                         evidence=cmd.evidence, accepted_by=cmd.actor)
 
 
-def _transfer(data: InterventionData, cmd: TransferAction, now: datetime) -> None:
+def transfer(data: InterventionData, cmd: TransferAction, now: datetime) -> None:
     _update_open_action(data, cmd.action_id, status=ActionStatus.TRANSFERRED,
                         transfer_reason=cmd.reason, transferred_to=cmd.transferred_to)
 
 
-def _approve(data: InterventionData, cmd: ApproveClosure, now: datetime) -> None:
+def approve(data: InterventionData, cmd: ApproveClosure, now: datetime) -> None:
     data.closure_approval = ClosureApproval(approver=cmd.actor, role=cmd.role, on=now.date())
 
 
-def _cancel(data: InterventionData, cmd: Cancel, now: datetime) -> None:
+def cancel(data: InterventionData, cmd: Cancel, now: datetime) -> None:
     data.cancellation_reason = cmd.reason
 
 
-def _escalate(data: InterventionData, cmd: Escalate, now: datetime) -> None:
+def escalate(data: InterventionData, cmd: Escalate, now: datetime) -> None:
     data.escalations.append(
         Escalation(level=cmd.level, reason=cmd.reason, by=cmd.actor, at=now)
     )
 
 
-def _pause(data: InterventionData, cmd: PauseClock, now: datetime) -> None:
+def pause(data: InterventionData, cmd: PauseClock, now: datetime) -> None:
     if data.paused_since is not None:
         raise ProblemError(
             [Problem(field="command", rule=f"the clock is already paused (since "
@@ -207,7 +222,7 @@ def _pause(data: InterventionData, cmd: PauseClock, now: datetime) -> None:
     data.pauses.append(Pause(since=now.date(), reason=cmd.reason))
 
 
-def _resume(data: InterventionData, cmd: Command, now: datetime) -> None:
+def resume(data: InterventionData, cmd: Command, now: datetime) -> None:
     if data.paused_since is None:
         raise ProblemError(
             [Problem(field="command", rule="the clock is not paused")], ErrorType.COMMAND_REFUSED
@@ -215,34 +230,5 @@ def _resume(data: InterventionData, cmd: Command, now: datetime) -> None:
     data.pauses[-1] = data.pauses[-1].model_copy(update={"until": now.date()})
 
 
-def _nothing(data: InterventionData, cmd: Command, now: datetime) -> None:
+def nothing(data: InterventionData, cmd: Command, now: datetime) -> None:
     return None
-
-
-_CHANGES: dict[Event, Callable[[InterventionData, Any, datetime], None]] = {
-    Event.convene_panel: _convene,
-    Event.schedule_meeting: _schedule,
-    Event.reschedule_meeting: _reschedule,
-    Event.record_meeting: _record_meeting,
-    Event.issue_report: _issue_report,
-    Event.add_action: _add_action,
-    Event.agree_action_plan: _agree,
-    Event.record_action_progress: _progress,
-    Event.accept_action: _accept,
-    Event.transfer_action: _transfer,
-    Event.approve_closure: _approve,
-    Event.close: _nothing,
-    Event.cancel: _cancel,
-    Event.escalate: _escalate,
-    Event.pause_clock: _pause,
-    Event.resume_clock: _resume,
-}
-
-
-def apply_command(
-    data: InterventionData, event: Event, command: Command, now: datetime
-) -> InterventionData:
-    """A new copy of `data` with the command's change; `data` itself is left untouched."""
-    changed = data.model_copy(deep=True)
-    _CHANGES[event](changed, command, now)
-    return changed

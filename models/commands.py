@@ -29,7 +29,6 @@ from models.vocabulary import (
 )
 
 __all__ = [
-    "COMMAND_MODELS",
     "AcceptAction",
     "AddAction",
     "AgreeActionPlan",
@@ -254,23 +253,3 @@ class PauseClock(Command):
 
 class ResumeClock(Command):
     """Restart the clock; every open deadline moves by the working days it was paused."""
-
-
-COMMAND_MODELS: dict[Event, type[Command]] = {
-    Event.convene_panel: ConvenePanel,
-    Event.schedule_meeting: ScheduleMeeting,
-    Event.reschedule_meeting: RescheduleMeeting,
-    Event.record_meeting: RecordMeeting,
-    Event.issue_report: IssueReport,
-    Event.add_action: AddAction,
-    Event.agree_action_plan: AgreeActionPlan,
-    Event.record_action_progress: RecordActionProgress,
-    Event.accept_action: AcceptAction,
-    Event.transfer_action: TransferAction,
-    Event.approve_closure: ApproveClosure,
-    Event.close: Close,
-    Event.cancel: Cancel,
-    Event.escalate: Escalate,
-    Event.pause_clock: PauseClock,
-    Event.resume_clock: ResumeClock,
-}

@@ -6,17 +6,18 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from models.calendar import add_working_days
+from models.calendar import Calendar
 from models.catalogue import SlaProfile
-from models.commands import AddAction, Command, Event
 from models.intervention import Deadline, DeadlineKind, InterventionData, State
 from models.vocabulary import FindingCategory
 
 __all__ = [
     "DeadlineRequest",
+    "after_convening",
+    "after_meeting",
+    "after_report",
     "apply_deadlines",
-    "deadlines_met",
-    "deadlines_started",
+    "at_start",
     "plan",
     "working_days_for",
 ]
@@ -29,14 +30,6 @@ _SLA_FIELD: dict[DeadlineKind, str] = {
     DeadlineKind.final_report: "final_report_days",
     DeadlineKind.action_plan: "action_plan_days",
 }
-
-_MET_BY: dict[Event, tuple[DeadlineKind, ...]] = {
-    Event.convene_panel: (DeadlineKind.convene_panel,),
-    Event.record_meeting: (DeadlineKind.first_meeting,),
-    Event.issue_report: (DeadlineKind.draft_report, DeadlineKind.final_report),
-    Event.agree_action_plan: (DeadlineKind.action_plan,),
-}
-
 
 class DeadlineRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -60,49 +53,47 @@ def _request(
     )
 
 
-def deadlines_started(
-    before: InterventionData | None, after: InterventionData, event: Event | None, today: date
+def at_start(after: InterventionData) -> list[DeadlineRequest]:
+    return [_request(after.type.sla, DeadlineKind.convene_panel, after.started_at.date())]
+
+
+def after_convening(
+    before: InterventionData, after: InterventionData, today: date
 ) -> list[DeadlineRequest]:
-    """Deadlines to (re)compute after `event` took `before` to `after` (None: the start)."""
+    return [_request(after.type.sla, DeadlineKind.first_meeting, today)]
+
+
+def after_meeting(
+    before: InterventionData, after: InterventionData, today: date
+) -> list[DeadlineRequest]:
     sla = after.type.sla
-    if event is None:
-        return [_request(sla, DeadlineKind.convene_panel, after.started_at.date())]
-    if event is Event.convene_panel:
-        return [_request(sla, DeadlineKind.first_meeting, today)]
-    if event is Event.record_meeting and before is not None:
-        held = [m.held_on for m in after.meetings if m.held_on]
-        requests = [_request(sla, DeadlineKind.draft_report, max(held))]
-        if before.state is State.panel_convened:
-            requests.append(_request(sla, DeadlineKind.final_report, min(held)))
-        known = {f.id for f in before.findings}
-        requests += [
-            _request(sla, DeadlineKind.imr_response, f.raised_on, subject=f.id)
-            for f in after.findings
-            if f.id not in known and f.category is FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
-        ]
-        return requests
-    if event is Event.issue_report and after.report is not None:
-        return [_request(sla, DeadlineKind.action_plan, after.report.issued_on)]
-    return []
+    held = [m.held_on for m in after.meetings if m.held_on]
+    requests = [_request(sla, DeadlineKind.draft_report, max(held))]
+    if before.state is State.panel_convened:
+        requests.append(_request(sla, DeadlineKind.final_report, min(held)))
+    known = {f.id for f in before.findings}
+    requests += [
+        _request(sla, DeadlineKind.imr_response, f.raised_on, subject=f.id)
+        for f in after.findings
+        if f.id not in known and f.category is FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
+    ]
+    return requests
 
 
-def deadlines_met(
-    event: Event, command: Command, after: InterventionData
-) -> set[tuple[DeadlineKind, str]]:
-    met = {(kind, "") for kind in _MET_BY.get(event, ())}
-    if isinstance(command, AddAction):
-        met.add((DeadlineKind.imr_response, command.finding_id))
-    if after.state.terminal:
-        met |= {(d.kind, d.subject) for d in after.open_deadlines}
-    return met
+def after_report(
+    before: InterventionData, after: InterventionData, today: date
+) -> list[DeadlineRequest]:
+    if after.report is None:
+        return []
+    return [_request(after.type.sla, DeadlineKind.action_plan, after.report.issued_on)]
 
 
-def plan(requests: list[DeadlineRequest], today: date) -> list[Deadline]:
+def plan(requests: list[DeadlineRequest], today: date, cal: Calendar) -> list[Deadline]:
     return [
         Deadline(
             kind=r.kind,
             subject=r.subject,
-            due_on=add_working_days(r.anchor, r.working_days),
+            due_on=cal.add_working_days(r.anchor, r.working_days),
             set_on=today,
         )
         for r in requests

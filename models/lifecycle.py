@@ -1,4 +1,5 @@
-"""The intervention lifecycle, defined once: states, commands, transitions and their guards.
+"""The intervention lifecycle: the machine over the states, built from each command's
+transitions and guards in the registry (`models.registry`).
 
 Read by the workflow's update validators, the API/CLI "allowed next commands", the README
 diagram and the tests. Only the state value is persisted; a machine is rebuilt at that state.
@@ -17,57 +18,27 @@ from models import guards as g
 from models.commands import Event
 from models.errors import ErrorType, Problem, ProblemError
 from models.intervention import InterventionData, State
+from models.registry import COMMANDS
 
 __all__ = ["TRANSITIONS", "Lifecycle", "Step", "mermaid_diagram"]
 
 # transitions logs every trigger at INFO, which a replaying workflow would repeat endlessly.
 logging.getLogger("transitions").setLevel(logging.ERROR)
 
-OPEN_STATES = tuple(s for s in State if not s.terminal)
-
-
 @dataclass(frozen=True)
 class Step:
+    """One row of the transition table: a command from some states, to a state or staying."""
+
     event: Event
     sources: tuple[State, ...]
     dest: State | None  # None: an internal transition (the command is allowed, state stays)
     guards: tuple[g.Guard, ...] = ()
 
 
-_PANEL_GUARDS = (
-    g.chair_named,
-    g.panel_has_required_roles,
-    g.chair_holds_lead_role,
-    g.interests_declared,
-    g.chair_not_conflicted,
-    g.conflicted_members_excluded,
-)
-_MEETINGS = (State.panel_convened, State.meetings_held)
-_ACTIONS = (State.report_issued, State.actions_tracked)
-
-TRANSITIONS: tuple[Step, ...] = (
-    Step(Event.convene_panel, (State.planned,), State.panel_convened, _PANEL_GUARDS),
-    Step(Event.schedule_meeting, _MEETINGS, None, (g.meetings_scheduled_ahead,)),
-    Step(Event.record_meeting, (State.panel_convened,), State.meetings_held,
-         (g.held_meetings_complete,)),
-    Step(Event.record_meeting, (State.meetings_held,), None, (g.held_meetings_complete,)),
-    Step(Event.issue_report, (State.meetings_held,), State.report_issued,
-         (g.report_final, g.findings_classified, g.factual_accuracy_closed)),
-    Step(Event.add_action, (State.meetings_held, *_ACTIONS), None, (g.actions_fit_their_findings,)),
-    Step(Event.agree_action_plan, (State.report_issued,), State.actions_tracked,
-         (g.every_requirement_has_action,)),
-    Step(Event.record_action_progress, _ACTIONS, None),
-    Step(Event.accept_action, (State.actions_tracked,), None, (g.acceptances_independent,)),
-    Step(Event.transfer_action, (State.actions_tracked,), None),
-    Step(Event.approve_closure, (State.actions_tracked,), None, (g.closure_approver_allowed,)),
-    Step(Event.close, (State.actions_tracked,), State.closed,
-         (g.every_requirement_resolved, g.closure_approved)),
-    Step(Event.cancel, (State.planned, State.panel_convened), State.cancelled,
-         (g.no_meeting_held,)),
-    Step(Event.escalate, OPEN_STATES, None),
-    Step(Event.reschedule_meeting, _MEETINGS, None, (g.meetings_scheduled_ahead,)),
-    Step(Event.pause_clock, OPEN_STATES, None),
-    Step(Event.resume_clock, OPEN_STATES, None),
+TRANSITIONS: tuple[Step, ...] = tuple(
+    Step(event, t.sources, t.dest, t.guards)
+    for event, spec in COMMANDS.items()
+    for t in spec.transitions
 )
 
 

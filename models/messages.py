@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from models.catalogue import Recipient
-from models.commands import Event
 from models.effects import Message
 from models.intervention import InterventionData
 from models.schedule import Notice, NoticeKind
 
-__all__ = ["messages_for", "notice_message", "recipients"]
+__all__ = [
+    "closed",
+    "notice_message",
+    "panel_convened",
+    "recipients",
+    "report_issued",
+    "started",
+]
 
 
 def _heading(data: InterventionData) -> str:
@@ -27,36 +33,38 @@ def _footer(data: InterventionData) -> str:
     return "\n".join(lines)
 
 
-def messages_for(event: Event | None, data: InterventionData) -> dict[str, Message]:
-    """Messages keyed by a stable name (part of each message's idempotency key)."""
-    heading = _heading(data)
-    if event is None:
-        return {"provider-lead": Message(
-            to=[data.provider.lead_email],
-            subject=f"Quality intervention started: {heading}",
-            body=f"Dear {data.provider.lead_name},\n\nThe regional quality team has started a "
-            f"{data.type.name}. {data.type.why}\n{_footer(data)}",
-        )}
-    if event is Event.convene_panel:
-        return {"panel": Message(
-            to=[m.email for m in data.panel],
-            subject=f"Panel convened: {heading}",
-            body=f"You are on the panel, chaired by {data.chair}.\n{_footer(data)}",
-        )}
-    if event is Event.issue_report:
-        return {"provider-lead": Message(
-            to=[data.provider.lead_email, data.coordinator_email],
-            subject=f"Report issued: {heading}",
-            body=f"The final report has been issued with {len(data.findings)} findings. "
-            f"An action plan is due.\n{_footer(data)}",
-        )}
-    if event is Event.close:
-        return {"provider-lead": Message(
-            to=[data.provider.lead_email, data.coordinator_email],
-            subject=f"Intervention closed: {heading}",
-            body=f"Every requirement has been resolved and closure was approved.\n{_footer(data)}",
-        )}
-    return {}
+def started(data: InterventionData) -> dict[str, Message]:
+    return {"provider-lead": Message(
+        to=[data.provider.lead_email],
+        subject=f"Quality intervention started: {_heading(data)}",
+        body=f"Dear {data.provider.lead_name},\n\nThe regional quality team has started a "
+        f"{data.type.name}. {data.type.why}\n{_footer(data)}",
+    )}
+
+
+def panel_convened(data: InterventionData) -> dict[str, Message]:
+    return {"panel": Message(
+        to=[m.email for m in data.panel],
+        subject=f"Panel convened: {_heading(data)}",
+        body=f"You are on the panel, chaired by {data.chair}.\n{_footer(data)}",
+    )}
+
+
+def report_issued(data: InterventionData) -> dict[str, Message]:
+    return {"provider-lead": Message(
+        to=[data.provider.lead_email, data.coordinator_email],
+        subject=f"Report issued: {_heading(data)}",
+        body=f"The final report has been issued with {len(data.findings)} findings. "
+        f"An action plan is due.\n{_footer(data)}",
+    )}
+
+
+def closed(data: InterventionData) -> dict[str, Message]:
+    return {"provider-lead": Message(
+        to=[data.provider.lead_email, data.coordinator_email],
+        subject=f"Intervention closed: {_heading(data)}",
+        body=f"Every requirement has been resolved and closure was approved.\n{_footer(data)}",
+    )}
 
 
 def recipients(data: InterventionData, who: Recipient, action_id: str | None = None) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from models.calendar import add_working_days
+from models.calendar import ENGLAND_AND_WALES
 from models.catalogue import InterventionType
 from models.deadlines import working_days_for
 from models.intervention import DeadlineKind, InterventionData
@@ -46,14 +46,16 @@ def preview_type(kind: InterventionType, start: date) -> list[PlannedItem]:
     items: list[PlannedItem] = []
     for deadline, after in _CHAIN:
         anchor = due[after] if after else start
-        due[deadline] = add_working_days(anchor, working_days_for(kind.sla, deadline))
+        days = working_days_for(kind.sla, deadline)
+        due[deadline] = ENGLAND_AND_WALES.add_working_days(anchor, days)
         about = deadline.replace("_", " ")
         items.append(PlannedItem(on=due[deadline], what="deadline", about=about,
                                  to=DEADLINE_OWNER[deadline]))
         items += [
             _from_notice(n)
             for n in notices_for_due(kind.sla, f"deadline:{deadline}", about, due[deadline],
-                                     DEADLINE_OWNER[deadline], anchor)
+                                     DEADLINE_OWNER[deadline], anchor,
+                                     ENGLAND_AND_WALES)
         ]
     return sorted(items, key=lambda i: i.on)
 

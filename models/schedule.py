@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from models.calendar import add_working_days, previous_working_day, subtract_working_days
+from models.calendar import Calendar
 from models.catalogue import Recipient, SlaProfile
 from models.intervention import DeadlineKind, InterventionData, State
 
@@ -72,7 +72,13 @@ def add_months(day: date, months: int) -> date:
 
 
 def notices_for_due(
-    sla: SlaProfile, key: str, about: str, due_on: date, owner: Recipient, set_on: date
+    sla: SlaProfile,
+    key: str,
+    about: str,
+    due_on: date,
+    owner: Recipient,
+    set_on: date,
+    cal: Calendar,
 ) -> list[Notice]:
     """Reminders before `due_on` (none before the day it was set) and the escalation chain."""
     notices = [
@@ -80,12 +86,12 @@ def notices_for_due(
             key=f"{key}@{due_on}:remind:{offset}",
             kind=NoticeKind.reminder,
             about=about,
-            on=subtract_working_days(due_on, offset),
+            on=cal.subtract_working_days(due_on, offset),
             due_on=due_on,
             recipient=owner,
         )
         for offset in sla.reminder_offsets
-        if subtract_working_days(due_on, offset) > set_on
+        if cal.subtract_working_days(due_on, offset) > set_on
     ]
     for step, rung in enumerate(sla.escalation_chain):
         notices.append(
@@ -93,7 +99,7 @@ def notices_for_due(
                 key=f"{key}@{due_on}:escalate:{step}",
                 kind=NoticeKind.escalation,
                 about=about,
-                on=add_working_days(due_on, rung.after_days),
+                on=cal.add_working_days(due_on, rung.after_days),
                 due_on=due_on,
                 recipient=owner if rung.to is Recipient.owner else rung.to,
                 step=step,
@@ -102,13 +108,15 @@ def notices_for_due(
     return notices
 
 
-def _deadline_notices(data: InterventionData) -> list[Notice]:
+def _deadline_notices(data: InterventionData, cal: Calendar) -> list[Notice]:
     sla = data.type.sla
     notices: list[Notice] = []
     for d in data.open_deadlines:
         about = d.kind.replace("_", " ") + (f" for {d.subject}" if d.subject else "")
         key = f"deadline:{d.kind}:{d.subject}"
-        notices += notices_for_due(sla, key, about, d.due_on, DEADLINE_OWNER[d.kind], d.set_on)
+        notices += notices_for_due(
+            sla, key, about, d.due_on, DEADLINE_OWNER[d.kind], d.set_on, cal
+        )
     for a in data.open_actions():
         notices += [
             n.model_copy(update={"action_id": a.id})
@@ -119,36 +127,37 @@ def _deadline_notices(data: InterventionData) -> list[Notice]:
                 a.due_on,
                 Recipient.action_owner,
                 a.added_on or a.due_on,
+                cal,
             )
         ]
     return notices
 
 
-def _meeting_notices(data: InterventionData, today: date) -> list[Notice]:
+def _meeting_notices(data: InterventionData, today: date, cal: Calendar) -> list[Notice]:
     return [
         Notice(
             key=f"meeting:{m.id}@{m.scheduled_on}:remind:{offset}",
             kind=NoticeKind.meeting_reminder,
             about=f"meeting {m.id}",
-            on=subtract_working_days(m.scheduled_on, offset),
+            on=cal.subtract_working_days(m.scheduled_on, offset),
             due_on=m.scheduled_on,
             recipient=Recipient.panel,
         )
         for m in data.meetings
         if m.held_on is None and m.scheduled_on is not None
         for offset in data.type.sla.reminder_offsets
-        if subtract_working_days(m.scheduled_on, offset) > (m.booked_on or today)
+        if cal.subtract_working_days(m.scheduled_on, offset) > (m.booked_on or today)
     ]
 
 
-def _progress_notices(data: InterventionData, today: date) -> list[Notice]:
+def _progress_notices(data: InterventionData, today: date, cal: Calendar) -> list[Notice]:
     if data.state is not State.actions_tracked or not data.open_actions():
         return []
     since = data.tracking_since or today
     months = data.type.sla.progress_reminder_months
     notices = []
     for n in range(1, _MAX_PROGRESS_REMINDERS + 1):
-        on = previous_working_day(add_months(since, n * months))
+        on = cal.previous_working_day(add_months(since, n * months))
         notices.append(
             Notice(
                 key=f"progress:{since}:{n}",
@@ -165,13 +174,13 @@ def _progress_notices(data: InterventionData, today: date) -> list[Notice]:
     return notices
 
 
-def _stall_notice(data: InterventionData) -> list[Notice]:
+def _stall_notice(data: InterventionData, cal: Calendar) -> list[Notice]:
     last = max(
         (a for a in data.audit if a.actor != SYSTEM_ACTOR), key=lambda a: a.seq, default=None
     )
     if last is None:
         return []
-    on = add_working_days(last.at.date(), data.type.sla.stall_days)
+    on = cal.add_working_days(last.at.date(), data.type.sla.stall_days)
     return [
         Notice(
             key=f"stall:{last.seq}",
@@ -187,14 +196,14 @@ def _stall_notice(data: InterventionData) -> list[Notice]:
 SYSTEM_ACTOR = "system"
 
 
-def plan_notices(data: InterventionData, today: date) -> list[Notice]:
+def plan_notices(data: InterventionData, today: date, cal: Calendar) -> list[Notice]:
     """Every notice still to come, in date order; nothing once ended or while paused."""
     if data.state.terminal or data.paused_since is not None:
         return []
     notices = (
-        _deadline_notices(data)
-        + _meeting_notices(data, today)
-        + _progress_notices(data, today)
-        + _stall_notice(data)
+        _deadline_notices(data, cal)
+        + _meeting_notices(data, today, cal)
+        + _progress_notices(data, today, cal)
+        + _stall_notice(data, cal)
     )
     return sorted(notices, key=lambda n: (n.on, n.key))

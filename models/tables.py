@@ -13,10 +13,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import model_validator
-from sqlalchemy import JSON, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.access import Role
 from models.catalogue import RiskBand
 from models.intervention import DeadlineKind, State
 from models.vocabulary import (
@@ -28,6 +27,7 @@ from models.vocabulary import (
     FindingCategory,
     MeetingFormat,
     PanelRole,
+    Role,
 )
 
 __all__ = [
@@ -61,6 +61,7 @@ _SHORT = 200
 _PERSON = 120
 _EMAIL = 254
 _SUBJECT = 300  # models.effects.Message.subject
+_REASON = 300
 _INTERVENTION_FK = "intervention.id"
 
 
@@ -226,24 +227,34 @@ class AuditEntryPublic(AuditEntryBase):
 
 
 class NotificationStatus(StrEnum):
-    SENDING = "sending"
+    QUEUED = "queued"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by a delivery loop until `claimed_until`
     SENT = "sent"
+    UNKNOWN = "unknown"  # cut off after the data was sent: it may have arrived; sent again
+    DEAD = "dead"  # refused for good (5xx); never retried by itself
 
 
 class Notification(SQLModel, table=True):
-    """The e-mail ledger: one row per idempotency key is what makes a send at-most-once.
+    """The outbox: one row per idempotency key, written with the change that causes it.
 
-    No foreign key to `intervention`: a message may go out before the first snapshot lands.
+    No foreign key to `intervention`: a message may be queued before the first snapshot lands.
     """
 
     __tablename__ = "notification"
+    # The delivery loop's question: what is due, in order.
+    __table_args__ = (Index("ix_notification_status", "status", "next_attempt_at"),)
     idempotency_key: str = Field(primary_key=True, max_length=2 * _ID)
     intervention_id: str = Field(max_length=_ID, index=True)
     recipients: list[str] = Field(sa_type=JSON)
     subject: str = Field(max_length=_SUBJECT)
+    body: str | None = Field(default=None, sa_type=Text)
     status: NotificationStatus = Field(sa_type=String(16))
+    attempts: int = 0
     created_at: datetime
+    next_attempt_at: datetime | None = None
+    claimed_until: datetime | None = None
     sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=_REASON)
 
 
 class InterventionDetail(InterventionPublic):

@@ -21,6 +21,8 @@ __all__ = [
     "MeetingFormat",
     "PanelRole",
     "PersonName",
+    "Reach",
+    "Role",
     "ShortText",
 ]
 
@@ -107,3 +109,20 @@ class ConcernSource(StrEnum):
     SUPERVISOR_REPORT = "supervisor_report"
     PROVIDER_SELF_ASSESSMENT = "provider_self_assessment"
     OTHER = "other"
+
+
+class Role(StrEnum):
+    """What a user of the service is; decides what they may do (see `models.access`)."""
+
+    coordinator = "coordinator"
+    panel_member = "panel_member"
+    provider_lead = "provider_lead"
+    dean = "dean"
+    viewer = "viewer"
+
+
+class Reach(StrEnum):
+    """Which interventions an allowed operation applies to."""
+
+    all = "all"
+    own_provider = "own_provider"  # only those of the user's provider; others look unknown

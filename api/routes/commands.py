@@ -1,6 +1,6 @@
-"""One endpoint per lifecycle command, generated from `models.commands.COMMAND_MODELS`:
-POST /interventions/{id}/{command}, e.g. /convene-panel. The body is the command without
-`actor`: the actor is the authenticated user.
+"""One endpoint per lifecycle command, generated from the command registry
+(`models.registry.COMMANDS`): POST /interventions/{id}/{command}, e.g. /convene-panel.
+The body is the command without `actor`: the actor is the authenticated user.
 
 No `from __future__ import annotations` here: FastAPI reads the generated endpoints'
 annotations at runtime, and the body model is a local of the factory.
@@ -18,8 +18,9 @@ from api.bodies import COMMAND_BODIES, has_required_fields
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
 from api.errors import ApiError
 from models.access import APPROVER_ROLES
-from models.commands import COMMAND_MODELS, Event
+from models.commands import Event
 from models.errors import ErrorType, Problem
+from models.registry import COMMANDS
 from models.status import CommandResult
 from models.vocabulary import ApproverRole
 
@@ -82,13 +83,13 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
 
     send.__signature__ = _with_body(send, COMMAND_BODIES[event])  # type: ignore[attr-defined]
     send.__name__ = event.value
-    send.__doc__ = (COMMAND_MODELS[event].__doc__ or "").strip() + (
+    send.__doc__ = COMMANDS[event].summary + (
         "\n\nWith an `Idempotency-Key`, a retry returns the first result and changes nothing."
     )
     return send
 
 
-for _event in Event:
+for _event in COMMANDS:
     router.add_api_route(
         f"/{{intervention_id}}/{slug(_event)}",
         _endpoint(_event),

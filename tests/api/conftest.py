@@ -24,10 +24,10 @@ from core.interventions import Interventions
 from core.metrics import CommandCounters
 from core.settings import Settings
 from core.users import add_user, issue_token
-from models.access import Role
 from models.catalogue import load_catalogue
 from models.commands import Event
 from models.tables import ApiUserCreate
+from models.vocabulary import Role
 from tests import scenario
 from tests.fakes import RecordingNotifier
 from worker import build_worker

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from models.catalogue import Catalogue, InterventionType, load_catalogue
-from models.changes import apply_command
 from models.commands import (
     AcceptAction,
     AddAction,
@@ -40,6 +39,7 @@ from models.intervention import (
     State,
 )
 from models.lifecycle import Lifecycle
+from models.registry import apply_command
 from models.vocabulary import (
     ConcernSource,
     ConflictStatus,

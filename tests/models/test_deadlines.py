@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from models.calendar import ENGLAND_AND_WALES
 from models.commands import (
     AddAction,
     AgreeActionPlan,
@@ -24,8 +25,6 @@ from models.commands import (
 from models.deadlines import (
     DeadlineRequest,
     apply_deadlines,
-    deadlines_met,
-    deadlines_started,
     plan,
 )
 from models.intervention import (
@@ -38,6 +37,7 @@ from models.intervention import (
     Report,
     State,
 )
+from models.registry import deadlines_met, deadlines_started
 from models.vocabulary import EscalationLevel, FindingCategory, MeetingFormat, PanelRole
 
 K = Event  # commands
@@ -109,7 +109,7 @@ def test_start_plans_convene_panel_from_the_start_date(
     assert requests == [
         DeadlineRequest(kind="convene_panel", anchor=started, working_days=working_days)
     ]
-    assert plan(requests, started) == [_open("convene_panel", due_on, started)]
+    assert plan(requests, started, ENGLAND_AND_WALES) == [_open("convene_panel", due_on, started)]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,8 @@ def test_convene_panel_meets_its_deadline_and_plans_the_first_meeting(
     before = intervention(type_code, deadlines=[_open("convene_panel", convened, date(2026, 3, 2))])
     after = before.model_copy(deep=True, update={"state": State.panel_convened})
 
-    planned = plan(deadlines_started(before, after, K.convene_panel, convened), convened)
+    requests = deadlines_started(before, after, K.convene_panel, convened)
+    planned = plan(requests, convened, ENGLAND_AND_WALES)
     met = deadlines_met(K.convene_panel, CONVENE, after)
     apply_deadlines(after, met, planned, convened)
 
@@ -150,7 +151,7 @@ def test_first_meeting_plans_draft_and_final_report_and_each_imr_response(
     )
 
     requests = deadlines_started(before, after, K.record_meeting, held)
-    planned = plan(requests, held)
+    planned = plan(requests, held, ENGLAND_AND_WALES)
     apply_deadlines(after, deadlines_met(K.record_meeting, _record(held), after), planned, held)
 
     assert [(r.kind, r.subject, r.working_days) for r in requests] == [
@@ -183,7 +184,7 @@ def test_a_later_meeting_moves_the_draft_report_and_keeps_the_final_report(
 
     requests = deadlines_started(before, after, K.record_meeting, second)
     met = deadlines_met(K.record_meeting, _record(second), after)
-    apply_deadlines(after, met, plan(requests, second), second)
+    apply_deadlines(after, met, plan(requests, second, ENGLAND_AND_WALES), second)
 
     assert [r.kind for r in requests] == ["draft_report"]
     assert after.deadlines == [final_report, _open("draft_report", date(2026, 5, 28), second)]
@@ -197,7 +198,7 @@ def test_adding_an_action_for_an_imr_meets_that_imr_deadline_only(intervention: 
 
     requests = deadlines_started(after, after, K.add_action, today)
     met = deadlines_met(K.add_action, _add_action("F1"), after)
-    apply_deadlines(after, met, plan(requests, today), today)
+    apply_deadlines(after, met, plan(requests, today, ENGLAND_AND_WALES), today)
 
     assert requests == []
     assert met == {("imr_response", "F1")}
@@ -222,7 +223,7 @@ def test_issue_report_meets_the_report_deadlines_and_plans_the_action_plan(
     requests = deadlines_started(before, after, K.issue_report, issued)
     issue = IssueReport(actor="qt.officer", final=True, factual_accuracy_closed_on=issued)
     met = deadlines_met(K.issue_report, issue, after)
-    apply_deadlines(after, met, plan(requests, issued), issued)
+    apply_deadlines(after, met, plan(requests, issued, ENGLAND_AND_WALES), issued)
 
     assert requests == [DeadlineRequest(kind="action_plan", anchor=issued, working_days=20)]
     assert after.deadlines == [

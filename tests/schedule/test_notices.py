@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from models.calendar import ENGLAND_AND_WALES
 from models.catalogue import Recipient, load_catalogue
-from models.changes import apply_command
 from models.commands import Event, PauseClock, RecordActionProgress, ResumeClock
 from models.errors import ErrorType, ProblemError
 from models.intervention import (
@@ -21,10 +21,15 @@ from models.intervention import (
     State,
 )
 from models.preview import preview_intervention, preview_type
-from models.schedule import NoticeKind, add_months, plan_notices
+from models.registry import apply_command
+from models.schedule import Notice, NoticeKind, add_months, plan_notices
 
 STARTED = datetime(2030, 12, 2, 9, tzinfo=UTC)
 
+
+
+def _plan(data: InterventionData, today: date) -> list[Notice]:
+    return plan_notices(data, today, ENGLAND_AND_WALES)
 
 def _data(**changes: object) -> InterventionData:
     catalogue = load_catalogue()
@@ -47,7 +52,7 @@ def _data(**changes: object) -> InterventionData:
 
 
 def test_open_deadline_gets_reminders_then_the_escalation_chain() -> None:
-    notices = [n for n in plan_notices(_data(), date(2030, 12, 2)) if n.key.startswith("deadline")]
+    notices = [n for n in _plan(_data(), date(2030, 12, 2)) if n.key.startswith("deadline")]
     assert [(n.kind, n.on, n.recipient) for n in notices] == [
         (NoticeKind.reminder, date(2030, 12, 4), Recipient.coordinator),
         (NoticeKind.reminder, date(2030, 12, 6), Recipient.coordinator),
@@ -58,7 +63,7 @@ def test_open_deadline_gets_reminders_then_the_escalation_chain() -> None:
 
 
 def test_stall_nudge_counts_from_the_last_coordinator_command() -> None:
-    stall = [n for n in plan_notices(_data(), date(2030, 12, 2)) if n.kind is NoticeKind.stall]
+    stall = [n for n in _plan(_data(), date(2030, 12, 2)) if n.kind is NoticeKind.stall]
     assert [(n.on, n.recipient) for n in stall] == [(date(2030, 12, 16), Recipient.coordinator)]
 
 
@@ -66,18 +71,18 @@ def test_nothing_is_planned_while_paused_or_once_ended() -> None:
     now = datetime(2030, 12, 3, 10, tzinfo=UTC)
     paused = apply_command(_data(), Event.pause_clock,
                            PauseClock(actor="c.okafor", reason="Special measures"), now)
-    assert plan_notices(paused, date(2030, 12, 3)) == []
-    assert plan_notices(_data(state=State.closed), date(2030, 12, 3)) == []
+    assert _plan(paused, date(2030, 12, 3)) == []
+    assert _plan(_data(state=State.closed), date(2030, 12, 3)) == []
 
 
 def test_accepted_action_has_no_reminders() -> None:
     action = Action(id="A1", finding_id="F1", description="Rota", owner_name="Dr Hale",
                     owner_email="dme@example.nhs.uk", due_on=date(2031, 3, 31),
                     added_on=date(2030, 12, 2))
-    open_plan = plan_notices(_data(actions=[action]), date(2030, 12, 2))
+    open_plan = _plan(_data(actions=[action]), date(2030, 12, 2))
     assert any(n.action_id == "A1" for n in open_plan)
     accepted = action.model_copy(update={"status": "accepted"})
-    assert not any(n.action_id for n in plan_notices(_data(actions=[accepted]), date(2030, 12, 2)))
+    assert not any(n.action_id for n in _plan(_data(actions=[accepted]), date(2030, 12, 2)))
 
 
 def test_resume_when_not_paused_is_refused() -> None:
@@ -142,6 +147,6 @@ def test_every_type_has_a_preview(code: str) -> None:
 
 def test_intervention_preview_merges_deadlines_and_upcoming_notices() -> None:
     data = _data()
-    items = preview_intervention(data, plan_notices(data, date(2030, 12, 2)))
+    items = preview_intervention(data, _plan(data, date(2030, 12, 2)))
     assert items[0].on == date(2030, 12, 4)
     assert ("deadline", date(2030, 12, 9)) in [(i.what, i.on) for i in items]
