@@ -11,11 +11,17 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkerConfig
 
+from activities.delivery import Courier
 from activities.notifications import NotificationActivities, Notifier, build_notifier
 from activities.recording import RecordingActivities
-from activities.scheduling import plan_deadlines, plan_intervention_notices, shift_for_pause
+from activities.scheduling import (
+    bank_holidays,
+    plan_deadlines,
+    plan_intervention_notices,
+    shift_for_pause,
+)
 from core.database import make_engine, migrate
 from core.logging import configure_logging
 from core.settings import Settings
@@ -23,7 +29,9 @@ from core.temporal import connect, metrics_runtime
 from core.tracing import tracing_interceptors
 from workflows.intervention import InterventionWorkflow
 
-__all__ = ["build_worker", "main", "run_worker", "serve", "worker_from_settings"]
+__all__ = [
+    "InterventionWorker",
+    "build_worker", "main", "run_worker", "serve", "worker_from_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +47,28 @@ def build_worker(
     max_concurrent_activities: int | None = None,
     max_concurrent_workflow_tasks: int | None = None,
     graceful_shutdown_timeout: timedelta = timedelta(),
-) -> Worker:
-    """A worker for interventions; the caller owns the executor and shuts it down.
+    mail_from: str = "quality-team@example.nhs.uk",
+    delivery_first_pause: timedelta = timedelta(seconds=30),
+) -> InterventionWorker:
+    """A worker for interventions, with its outbox delivery loop; the caller owns the executor
+    and shuts it down.
 
     `max_cached_workflows=0` turns off sticky execution: every task may go to any worker.
     The concurrency limits default to the SDK's; give the executor at least as many threads
     as `max_concurrent_activities`, or sync activities queue for a thread.
     On shutdown, activities still running get `graceful_shutdown_timeout` to finish before
     they are cancelled (and retried elsewhere)."""
-    recording = RecordingActivities(engine)
+    courier = Courier(engine, notifier, sender=mail_from, first_pause=delivery_first_pause)
+    recording = RecordingActivities(engine, on_queued=courier.nudge)
     notifications = NotificationActivities(engine, notifier)
-    return Worker(
+    worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[InterventionWorkflow],
         activities=[
+            recording.project_changes,
+            bank_holidays,
+            # Called only by interventions started before effects moved after the reply.
             recording.record_intervention,
             notifications.send_notification,
             plan_deadlines,
@@ -66,6 +81,34 @@ def build_worker(
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=graceful_shutdown_timeout,
     )
+    return InterventionWorker(worker, courier)
+
+
+class InterventionWorker:
+    """The Temporal worker and the outbox's delivery loop, started and stopped together."""
+
+    def __init__(self, worker: Worker, courier: Courier) -> None:
+        self.worker = worker
+        self.courier = courier
+        self._stop = asyncio.Event()
+        self._delivery: asyncio.Task[None] | None = None
+
+    def config(self) -> WorkerConfig:
+        return self.worker.config()
+
+    async def __aenter__(self) -> InterventionWorker:
+        self._stop.clear()
+        self._delivery = asyncio.create_task(self.courier.run(self._stop))
+        await self.worker.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.worker.__aexit__(*exc)  # type: ignore[arg-type]
+        finally:
+            self._stop.set()
+            if self._delivery is not None:
+                await self._delivery
 
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
@@ -86,7 +129,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
 
 def worker_from_settings(
     settings: Settings, client: Client, engine: Engine, executor: ThreadPoolExecutor
-) -> Worker:
+) -> InterventionWorker:
     """`build_worker` tuned by the settings (QI_MAX_CONCURRENT_*, QI_MAX_CACHED_WORKFLOWS,
     QI_GRACEFUL_SHUTDOWN_SECONDS), delivering through the notifier they name."""
     return build_worker(
@@ -99,6 +142,7 @@ def worker_from_settings(
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
+        mail_from=settings.mail_from,
     )
 
 

@@ -7,7 +7,7 @@ only replaced by a snapshot with a higher version, and audit entries are only ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
@@ -139,9 +139,10 @@ def _describe(exc: IntegrityError | DataError) -> str:
 class RecordingActivities:
     """Read-model writes; the engine is the worker's, shared by every activity thread."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self._engine = engine
         self._insert = dialect_insert(engine)
+        self._on_queued = on_queued  # told after messages were committed to the outbox
 
     @activity.defn(name="record_intervention")
     def record_intervention(self, input: RecordInterventionInput) -> None:
@@ -210,6 +211,8 @@ class RecordingActivities:
             raise _invalid(
                 f"read model rejected the changes to {input.intervention_id}: {_describe(exc)}"
             ) from None
+        if input.messages and self._on_queued is not None:
+            self._on_queued()
 
     def _project_children(self, conn: Connection, owner: Row, input: ProjectChanges) -> None:
         if input.panel is not None:

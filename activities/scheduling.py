@@ -1,11 +1,12 @@
-"""Dates from working-day arithmetic, computed outside the workflow so the bank-holiday
-calendar can change without changing a replayed history."""
+"""Dates from working-day arithmetic for interventions started before workflows carried their
+own calendar (their histories call these), and that calendar for them when they continue."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
-from models.calendar import ENGLAND_AND_WALES, add_working_days, working_days_between
+from models.calendar import ENGLAND_AND_WALES, BankHolidays
+from models.calendar import bank_holidays as holidays_from
 from models.deadlines import plan
 from models.effects import (
     PlanDeadlinesInput,
@@ -16,7 +17,12 @@ from models.effects import (
 from models.intervention import Deadline
 from models.schedule import Notice, plan_notices
 
-__all__ = ["plan_deadlines", "plan_intervention_notices", "shift_for_pause"]
+__all__ = [
+    "bank_holidays",
+    "plan_deadlines",
+    "plan_intervention_notices",
+    "shift_for_pause",
+]
 
 
 @activity.defn(name="plan_deadlines")
@@ -31,9 +37,10 @@ def plan_intervention_notices(input: PlanNoticesInput) -> list[Notice]:
 
 @activity.defn(name="shift_for_pause")
 def shift_for_pause(input: ShiftForPauseInput) -> ShiftForPauseResult:
-    """Paused working days do not count: every given date moves on by that many."""
-    missed = working_days_between(input.since, input.until)
-    return ShiftForPauseResult(
-        working_days=missed,
-        dates={key: add_working_days(day, missed) for key, day in input.dates.items()},
-    )
+    return input.shifted(ENGLAND_AND_WALES)
+
+
+@activity.defn(name="bank_holidays")
+def bank_holidays(from_year: int) -> BankHolidays:
+    """For an intervention from before workflows carried their own calendar."""
+    return holidays_from(from_year)

@@ -23,6 +23,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.calendar import bank_holidays
 from models.catalogue import Catalogue
 from models.commands import Command, Event, StartIntervention, StartRequest
 from models.errors import ErrorType, Problem, ProblemError
@@ -169,6 +170,7 @@ class Interventions:
             coordinator=request.coordinator,
             coordinator_email=request.coordinator_email,
             contacts=self._contacts,
+            bank_holidays=bank_holidays(datetime.now(UTC).year),
         )
         problems = start_problems(start)
         if problems:

@@ -66,7 +66,9 @@ class SmtpNotifier:
         email["To"] = ", ".join(message.to)
         email["Subject"] = message.subject
         email["Date"] = formatdate(usegmt=True)
-        email["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
+        email["Message-ID"] = message.message_id or make_msgid(
+            domain=self._sender.rpartition("@")[2] or None
+        )
         email.set_content(message.body)
         return email
 

@@ -37,7 +37,7 @@ _ALL = Reach.all
 
 # Who may do what besides the lifecycle commands; who may send each command is the command's
 # own entry in the registry (coordinators may send every one).
-_OPERATIONS: Mapping[Role, Mapping[Operation, Reach]] = {
+_OPERATIONS: Mapping[Role, Mapping[Operation | Event, Reach]] = {
     Role.coordinator: dict.fromkeys(Operation, _ALL),
     Role.dean: {Operation.read: _ALL, Operation.export: _ALL},
     Role.panel_member: {Operation.read: _ALL, Operation.export: _ALL},

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from models.calendar import BankHolidays
 from models.catalogue import InterventionType, RiskBands
 from models.intervention import (
     Attendance,
@@ -100,8 +101,10 @@ class StartIntervention(BaseModel):
     coordinator: ActorId
     coordinator_email: Email
     contacts: Contacts | None = None
+    # Working days count on these; None in interventions started before workflows carried them.
+    bank_holidays: BankHolidays | None = None
     # Continue-as-new once history has this many events (None: when the server suggests it).
-    continue_as_new_after_events: int | None = Field(None, ge=50)
+    continue_as_new_after_events: int | None = Field(None, ge=20)
     # Set only when a run continues as new: the state it hands over.
     resume_from: InterventionData | None = None
 

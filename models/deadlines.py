@@ -114,3 +114,4 @@ def apply_deadlines(
             d = d.model_copy(update={"met_on": today})
         kept.append(d)
     data.deadlines = kept + [d for d in planned if (d.kind, d.subject) not in met]
+

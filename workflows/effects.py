@@ -1,4 +1,8 @@
-"""The workflow's calls to its activities, with their timeouts and retries in one place."""
+"""The workflow's calls to its activities, with their timeouts and retries in one place.
+
+`project` and `bank_holidays` are the command path's since "effects-after-reply"; the others
+are kept for interventions started before it (their histories call them).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from models.calendar import BankHolidays
     from models.deadlines import DeadlineRequest
     from models.effects import (
         Message,
@@ -19,9 +24,18 @@ with workflow.unsafe.imports_passed_through():
         ShiftForPauseResult,
     )
     from models.intervention import Deadline, InterventionData
+    from models.projection import ProjectChanges
     from models.schedule import Notice
 
-__all__ = ["plan_deadlines", "plan_notices", "record", "send", "shift_for_pause"]
+__all__ = [
+    "bank_holidays",
+    "plan_deadlines",
+    "plan_notices",
+    "project",
+    "record",
+    "send",
+    "shift_for_pause",
+]
 
 _TIMEOUT = timedelta(seconds=30)
 _RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -81,3 +95,24 @@ async def send(key: str, intervention_id: str, message: Message, summary: str) -
         retry_policy=_RETRY,
         summary=summary,
     )
+
+
+async def project(changes: ProjectChanges) -> None:
+    await workflow.execute_activity(
+        "project_changes",
+        changes,
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+        summary=f"project up to audit entry {changes.version}",
+    )
+
+
+async def bank_holidays(from_year: int) -> BankHolidays:
+    holidays: BankHolidays = await workflow.execute_activity(
+        "bank_holidays",
+        from_year,
+        result_type=BankHolidays,
+        start_to_close_timeout=_TIMEOUT,
+        retry_policy=_RETRY,
+    )
+    return holidays

@@ -7,31 +7,46 @@ reminder, escalation or nudge is due, and wakes early whenever a command changes
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import commands as c
-    from models.changes import apply_command
     from models.commands import Event, StartIntervention
-    from models.deadlines import apply_deadlines, deadlines_met, deadlines_started
+    from models.deadlines import apply_deadlines
     from models.effects import ShiftForPauseInput
     from models.errors import ErrorType, ProblemError
     from models.guards import start_problems
     from models.intervention import AuditEntry, InterventionData, SentNotice, State
     from models.lifecycle import Lifecycle
-    from models.messages import messages_for, notice_message
+    from models.messages import notice_message
+    from models.projection import changes_since
+    from models.registry import (
+        COMMANDS,
+        CommandSpec,
+        announcements,
+        apply_command,
+        deadlines_met,
+        deadlines_started,
+    )
     from models.schedule import SYSTEM_ACTOR, Notice, NoticeKind
     from models.status import CommandResult, InterventionStatus, describe
     from workflows import effects, monitoring
+    from workflows.planners import AfterReply, Planner, RoundTrips
 
 __all__ = ["InterventionWorkflow"]
 
 # Notices for a day go out at the start of the working day.
 _SEND_AT = time(8, 0)
 _LATE_IS_POINTLESS = (NoticeKind.reminder, NoticeKind.meeting_reminder)
+# Commands are answered before anything is recorded or sent, and dates come from the calendar
+# in the input. Interventions whose history predates this keep their round trips.
+EFFECTS_AFTER_REPLY = "effects-after-reply"
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -45,14 +60,42 @@ class InterventionWorkflow:
     def __init__(self, start: StartIntervention) -> None:
         self._start = start
         self._lock = asyncio.Lock()
-        # Commands wait until the start itself is planned and recorded, so it comes first.
+        # Commands wait until the start itself is planned, so it comes first.
         self._started = start.resume_from is not None
         self._changed = False
         self._notices: list[Notice] = []
         self._data = start.initial_data(started_at=workflow.now())
+        # Chosen in `run`: how dates are planned and effects handed over (see planners.py).
+        self._planner: Planner = RoundTrips(start.intervention_id)
+        self._after_reply: AfterReply | None = None
+        self._projected: InterventionData | None = None
+        self._shown: list[tuple[str, object]] | None = None
+        self._timer: asyncio.Future[None] | None = None
+        self._timer_due: datetime | None = None
+        for spec in COMMANDS.values():
+            workflow.set_update_handler(
+                spec.name, self._handler(spec), validator=self._validator(spec)
+            )
+
+    def _handler(self, spec: CommandSpec) -> Callable[[c.Command], Awaitable[CommandResult]]:
+        async def handle(cmd: c.Command) -> CommandResult:
+            return await self._handle(spec.event, cmd)
+
+        # The SDK decodes an update's argument by its handler's annotations.
+        handle.__annotations__ = {"cmd": spec.contract, "return": CommandResult}
+        handle.__doc__ = spec.summary
+        return handle
+
+    def _validator(self, spec: CommandSpec) -> Callable[[c.Command], None]:
+        def validate(cmd: c.Command) -> None:
+            self._validate(spec.event, cmd)
+
+        validate.__annotations__ = {"cmd": spec.contract, "return": None}
+        return validate
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:
+        await self._choose_planner(start)
         if start.resume_from is None:
             problems = start_problems(start)
             if problems:
@@ -61,13 +104,36 @@ class InterventionWorkflow:
                 await self._begin()
             self._started = True
         else:
-            self._notices = await effects.plan_notices(self._data, self._today())
+            self._notices = await self._planner.notices(self._data, self._today())
+            self._started = True
         while not self._finished():
-            await self._wait_for_next_notice()
+            await self._next()
         await workflow.wait_condition(workflow.all_handlers_finished)
+        while self._after_reply is not None and self._after_reply.pending:
+            await self._hand_over(self._after_reply)
         if not self._data.state.terminal:
-            workflow.continue_as_new(start.model_copy(update={"resume_from": self._data}))
+            workflow.continue_as_new(self._start.model_copy(update={"resume_from": self._data}))
         return self.status()
+
+    async def _choose_planner(self, start: StartIntervention) -> None:
+        """Interventions started before the patch keep the round trips their histories hold;
+        the others plan dates themselves and record and send after replying."""
+        if not workflow.patched(EFFECTS_AFTER_REPLY):
+            return
+        holidays = start.bank_holidays
+        if holidays is None:  # started before workflows carried their calendar
+            holidays = await effects.bank_holidays(self._data.started_at.year)
+            self._start = start.model_copy(update={"bank_holidays": holidays})
+        self._after_reply = AfterReply(holidays.calendar())
+        self._planner = self._after_reply
+
+    async def _next(self) -> None:
+        if self._after_reply is None:
+            await self._wait_for_next_notice()
+        elif self._after_reply.pending:
+            await self._hand_over(self._after_reply)
+        else:
+            await self._sleep_until_next_notice(self._after_reply)
 
     @workflow.query(name="status")
     def status(self) -> InterventionStatus:
@@ -75,139 +141,9 @@ class InterventionWorkflow:
 
     @workflow.update(name="planned")
     async def planned(self) -> InterventionStatus:
-        """Completes once the start is planned and recorded; sent together with the start."""
+        """Completes once the start is planned; sent together with the start."""
         await workflow.wait_condition(lambda: self._started)
         return self.status()
-
-    # -- coordinator commands: one update each, validated before anything is written ---------
-
-    @workflow.update(name="convene_panel")
-    async def convene_panel(self, cmd: c.ConvenePanel) -> CommandResult:
-        return await self._handle(Event.convene_panel, cmd)
-
-    @convene_panel.validator
-    def _check_convene_panel(self, cmd: c.ConvenePanel) -> None:
-        self._validate(Event.convene_panel, cmd)
-
-    @workflow.update(name="schedule_meeting")
-    async def schedule_meeting(self, cmd: c.ScheduleMeeting) -> CommandResult:
-        return await self._handle(Event.schedule_meeting, cmd)
-
-    @schedule_meeting.validator
-    def _check_schedule_meeting(self, cmd: c.ScheduleMeeting) -> None:
-        self._validate(Event.schedule_meeting, cmd)
-
-    @workflow.update(name="record_meeting")
-    async def record_meeting(self, cmd: c.RecordMeeting) -> CommandResult:
-        return await self._handle(Event.record_meeting, cmd)
-
-    @record_meeting.validator
-    def _check_record_meeting(self, cmd: c.RecordMeeting) -> None:
-        self._validate(Event.record_meeting, cmd)
-
-    @workflow.update(name="issue_report")
-    async def issue_report(self, cmd: c.IssueReport) -> CommandResult:
-        return await self._handle(Event.issue_report, cmd)
-
-    @issue_report.validator
-    def _check_issue_report(self, cmd: c.IssueReport) -> None:
-        self._validate(Event.issue_report, cmd)
-
-    @workflow.update(name="add_action")
-    async def add_action(self, cmd: c.AddAction) -> CommandResult:
-        return await self._handle(Event.add_action, cmd)
-
-    @add_action.validator
-    def _check_add_action(self, cmd: c.AddAction) -> None:
-        self._validate(Event.add_action, cmd)
-
-    @workflow.update(name="agree_action_plan")
-    async def agree_action_plan(self, cmd: c.AgreeActionPlan) -> CommandResult:
-        return await self._handle(Event.agree_action_plan, cmd)
-
-    @agree_action_plan.validator
-    def _check_agree_action_plan(self, cmd: c.AgreeActionPlan) -> None:
-        self._validate(Event.agree_action_plan, cmd)
-
-    @workflow.update(name="record_action_progress")
-    async def record_action_progress(self, cmd: c.RecordActionProgress) -> CommandResult:
-        return await self._handle(Event.record_action_progress, cmd)
-
-    @record_action_progress.validator
-    def _check_record_action_progress(self, cmd: c.RecordActionProgress) -> None:
-        self._validate(Event.record_action_progress, cmd)
-
-    @workflow.update(name="accept_action")
-    async def accept_action(self, cmd: c.AcceptAction) -> CommandResult:
-        return await self._handle(Event.accept_action, cmd)
-
-    @accept_action.validator
-    def _check_accept_action(self, cmd: c.AcceptAction) -> None:
-        self._validate(Event.accept_action, cmd)
-
-    @workflow.update(name="transfer_action")
-    async def transfer_action(self, cmd: c.TransferAction) -> CommandResult:
-        return await self._handle(Event.transfer_action, cmd)
-
-    @transfer_action.validator
-    def _check_transfer_action(self, cmd: c.TransferAction) -> None:
-        self._validate(Event.transfer_action, cmd)
-
-    @workflow.update(name="approve_closure")
-    async def approve_closure(self, cmd: c.ApproveClosure) -> CommandResult:
-        return await self._handle(Event.approve_closure, cmd)
-
-    @approve_closure.validator
-    def _check_approve_closure(self, cmd: c.ApproveClosure) -> None:
-        self._validate(Event.approve_closure, cmd)
-
-    @workflow.update(name="close")
-    async def close(self, cmd: c.Close) -> CommandResult:
-        return await self._handle(Event.close, cmd)
-
-    @close.validator
-    def _check_close(self, cmd: c.Close) -> None:
-        self._validate(Event.close, cmd)
-
-    @workflow.update(name="cancel")
-    async def cancel(self, cmd: c.Cancel) -> CommandResult:
-        return await self._handle(Event.cancel, cmd)
-
-    @cancel.validator
-    def _check_cancel(self, cmd: c.Cancel) -> None:
-        self._validate(Event.cancel, cmd)
-
-    @workflow.update(name="escalate")
-    async def escalate(self, cmd: c.Escalate) -> CommandResult:
-        return await self._handle(Event.escalate, cmd)
-
-    @escalate.validator
-    def _check_escalate(self, cmd: c.Escalate) -> None:
-        self._validate(Event.escalate, cmd)
-
-    @workflow.update(name="reschedule_meeting")
-    async def reschedule_meeting(self, cmd: c.RescheduleMeeting) -> CommandResult:
-        return await self._handle(Event.reschedule_meeting, cmd)
-
-    @reschedule_meeting.validator
-    def _check_reschedule_meeting(self, cmd: c.RescheduleMeeting) -> None:
-        self._validate(Event.reschedule_meeting, cmd)
-
-    @workflow.update(name="pause_clock")
-    async def pause_clock(self, cmd: c.PauseClock) -> CommandResult:
-        return await self._handle(Event.pause_clock, cmd)
-
-    @pause_clock.validator
-    def _check_pause_clock(self, cmd: c.PauseClock) -> None:
-        self._validate(Event.pause_clock, cmd)
-
-    @workflow.update(name="resume_clock")
-    async def resume_clock(self, cmd: c.ResumeClock) -> CommandResult:
-        return await self._handle(Event.resume_clock, cmd)
-
-    @resume_clock.validator
-    def _check_resume_clock(self, cmd: c.ResumeClock) -> None:
-        self._validate(Event.resume_clock, cmd)
 
     # -- the one path every command takes ------------------------------------------------------
 
@@ -237,7 +173,7 @@ class InterventionWorkflow:
             before = self._data
             candidate.state = state
             today = self._today()
-            planned = await effects.plan_deadlines(
+            planned = await self._planner.deadlines(
                 deadlines_started(before, candidate, event, today), today
             )
             apply_deadlines(candidate, deadlines_met(event, cmd, candidate), planned, today)
@@ -292,9 +228,8 @@ class InterventionWorkflow:
                 # A reminder for a date already past says nothing useful; it is noted, not sent.
                 late = notice.kind in _LATE_IS_POINTLESS and (notice.due_on or today) < today
                 if not late:
-                    await effects.send(
+                    await self._planner.send(
                         f"{workflow.info().workflow_id}:notice:{notice.key}",
-                        data.intervention_id,
                         notice_message(notice, data),
                         notice.summary,
                     )
@@ -316,7 +251,7 @@ class InterventionWorkflow:
         pause = data.pauses[-1]
         dates = {f"deadline:{i}": d.due_on for i, d in enumerate(data.deadlines) if not d.met_on}
         dates |= {f"action:{a.id}": a.due_on for a in data.open_actions()}
-        shifted = await effects.shift_for_pause(
+        shifted = await self._planner.shift(
             ShiftForPauseInput(dates=dates, since=pause.since, until=pause.until or self._today())
         )
         data.pauses[-1] = pause.model_copy(update={"working_days": shifted.working_days})
@@ -334,7 +269,7 @@ class InterventionWorkflow:
     async def _begin(self) -> None:
         today = self._today()
         requests = deadlines_started(None, self._data, None, today)
-        self._data.deadlines = await effects.plan_deadlines(requests, today)
+        self._data.deadlines = await self._planner.deadlines(requests, today)
         self._audit(self._data, "start", self._data.coordinator, State.planned, None)
         await self._replan_and_publish(None)
 
@@ -364,21 +299,74 @@ class InterventionWorkflow:
         """Plan the notices still to come, show the change in the Web UI, record it, and send
         the step's own notifications (`announce`)."""
         data, today = self._data, self._today()
-        self._notices = await effects.plan_notices(data, today)
+        self._notices = await self._planner.notices(data, today)
         self._changed = True
         pending = self._pending()
-        workflow.upsert_search_attributes(monitoring.search_attribute_updates(data, today))
+        self._show(monitoring.search_attribute_updates(data, today))
         workflow.set_current_details(
             monitoring.current_details(data, today, pending[0] if pending else None)
         )
         key = f"{workflow.info().workflow_id}:{len(data.audit)}"
-        await effects.record(f"{key}:record", data, today)
+        await self._planner.record(f"{key}:record", data, today)
         if not announce:
             return
-        for name, message in messages_for(event, data).items():
-            await effects.send(
-                f"{key}:notify:{name}", data.intervention_id, message, message.subject
+        for name, message in announcements(event, data).items():
+            await self._planner.send(f"{key}:notify:{name}", message, message.subject)
+
+    def _show(self, updates: Sequence[SearchAttributeUpdate[Any]]) -> None:
+        """Upsert the search attributes; since the patch, only when one of them changed."""
+        shown = [(u.key.name, u.value) for u in updates]
+        if self._after_reply is None or shown != self._shown:
+            workflow.upsert_search_attributes(updates)
+            self._shown = shown
+
+    async def _hand_over(self, after_reply: AfterReply) -> None:
+        """Record everything since the last hand-over and queue its messages, in one activity
+        after the commands that caused it have been answered."""
+        data, today = self._data, self._today()
+        messages = after_reply.take()
+        key = f"{workflow.info().workflow_id}:project:{len(data.audit)}"
+        changes = changes_since(self._projected, data, today, key, messages)
+        # Commands answered while the activity runs are diffed against what it carries.
+        self._projected = data.model_copy(deep=True)
+        try:
+            await effects.project(changes)
+        except ActivityError as error:
+            # Refused for good (the read model's constraints): retrying would refuse it again,
+            # and the intervention must go on. Operators see it in the worker's log.
+            workflow.logger.error(
+                "read model refused changes up to audit entry %d: %s",
+                changes.version, error.cause or error,
             )
+
+    async def _sleep_until_next_notice(self, after_reply: AfterReply) -> None:
+        """Like `_wait_for_next_notice`, but a timer outlives a command that leaves the next
+        notice where it was: no cancelled and restarted timer in history for each command."""
+        self._changed = False
+        pending = self._pending()
+
+        def woken() -> bool:
+            return self._changed or after_reply.pending or self._finished()
+
+        due_at = datetime.combine(pending[0].on, _SEND_AT, tzinfo=UTC) if pending else None
+        if due_at != self._timer_due and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if due_at is None:
+            await workflow.wait_condition(woken)
+            return
+        if due_at <= workflow.now():
+            self._timer, self._timer_due = None, None
+            await self._send_due_notices()
+            return
+        if self._timer is None:
+            self._timer = asyncio.ensure_future(
+                workflow.sleep(due_at - workflow.now(), summary=pending[0].summary)
+            )
+            self._timer_due = due_at
+        wake = asyncio.ensure_future(workflow.wait_condition(woken))
+        await workflow.wait([self._timer, wake], return_when=asyncio.FIRST_COMPLETED)
+        wake.cancel()
 
     def _today(self) -> date:
         return workflow.now().date()

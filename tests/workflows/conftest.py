@@ -20,6 +20,7 @@ from models.catalogue import load_catalogue
 from models.intervention import Contacts
 from tests.environments import start_time_skipping
 from tests.fakes import RecordingNotifier
+from tests.settle import settled
 from worker import build_worker
 
 
@@ -31,6 +32,10 @@ class Harness:
     engine: Engine
     notifier: RecordingNotifier
     task_queue: str
+
+    async def settled(self, intervention_id: str) -> None:
+        """Wait for the read model and the outbox to catch up with the intervention."""
+        await settled(self.service, self.engine, intervention_id)
 
 
 @pytest.fixture

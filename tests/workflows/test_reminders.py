@@ -54,6 +54,7 @@ async def test_missed_first_meeting_escalates_in_order_across_christmas(clocked:
         # 25 and 26 December and 1 January are bank holidays; 28-29 Dec a weekend.
         ("escalation", "dean", date(2031, 1, 2)),
     ]
+    await clocked.settled(intervention_id)
     recipients = [m.to for m in clocked.notifier.sent if "first meeting" in m.subject]
     assert recipients[-2:] == [[CONTACTS.quality_lead_email], [CONTACTS.dean_email]]
 

@@ -55,6 +55,7 @@ async def test_every_step_is_recorded_in_the_read_model(dev: Harness) -> None:
     intervention_id = await _started(dev)
     for event, payload in scenario.URGENT_PATH[:3]:
         await dev.service.command(intervention_id, event, payload)
+    await dev.settled(intervention_id)
     with Session(dev.engine) as session:
         row = session.get(Intervention, intervention_id)
         assert row is not None
@@ -75,6 +76,7 @@ async def test_every_step_is_recorded_in_the_read_model(dev: Harness) -> None:
 async def test_notifications_go_to_provider_lead_and_panel(dev: Harness) -> None:
     intervention_id = await _started(dev)
     await dev.service.command(intervention_id, Event.convene_panel, scenario.urgent_panel())
+    await dev.settled(intervention_id)
     subjects = [m.subject for m in dev.notifier.sent]
     assert subjects[0].startswith("Quality intervention started: Urgent Risk Review")
     assert dev.notifier.sent[0].to == ["dme@northshire.example.nhs.uk"]
@@ -155,6 +157,7 @@ async def test_refused_command_leaves_no_trace(
     dev: Harness, event: Event, payload: dict[str, object], field: str, rule: str
 ) -> None:
     intervention_id = await _started(dev)
+    await dev.settled(intervention_id)
     before = await dev.service.status(intervention_id)
     length = await _history_length(dev, intervention_id)
     with pytest.raises(InterventionError) as refused:
@@ -203,6 +206,7 @@ async def test_unknown_type_is_refused_before_starting(dev: Harness) -> None:
 
 async def test_the_wait_for_the_next_notice_has_a_readable_summary(dev: Harness) -> None:
     intervention_id = await _started(dev)
+    await dev.settled(intervention_id)  # the start's effects handed over, the loop asleep
     history = await dev.client.get_workflow_handle(intervention_id).fetch_history()
     timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
     assert timers, "the workflow should be waiting on a timer for its first reminder"
