@@ -1,29 +1,80 @@
-"""Every committed history still replays: a change that breaks running interventions fails here."""
+"""Every committed history still replays: a change that breaks running interventions fails here.
+
+The histories are recorded by `python -m tests.workflows.histories.record` (see its docstring
+for what each one holds); a released one is never re-recorded.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.workflows.histories.record import RECORDINGS
 from workflows.intervention import InterventionWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+FOLDER = Path(__file__).parent / "histories"
+HISTORIES = sorted(FOLDER.glob("*.json"))
 
 
-def test_histories_are_committed() -> None:
-    assert HISTORIES, "tests/workflows/histories/ should hold at least one recorded history"
+def _load(stem: str) -> WorkflowHistory:
+    return WorkflowHistory.from_json(stem, (FOLDER / f"{stem}.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(
-    "history",
-    [WorkflowHistory.from_json(p.stem, p.read_text(encoding="utf-8")) for p in HISTORIES],
-    ids=[p.stem for p in HISTORIES],
-)
-async def test_history_replays(history: WorkflowHistory) -> None:
+def _events(stem: str) -> list[EventType.ValueType]:
+    return [event.event_type for event in _load(stem).events]
+
+
+def _updates(stem: str) -> list[str]:
+    return [
+        event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        for event in _load(stem).events
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
+
+
+def test_every_file_in_the_folder_is_a_replayed_history() -> None:
+    # A history saved under another suffix, or beside the folder, would silently not replay.
+    others = {p.name for p in FOLDER.iterdir() if p.suffix not in {".json", ".py"}}
+    assert others <= {"__pycache__"}
+    assert {p.stem for p in HISTORIES} >= set(RECORDINGS), "a recording is not committed"
+
+
+def test_every_history_can_be_recorded_again() -> None:
+    recordable = {
+        stem
+        for stem in (p.stem for p in HISTORIES)
+        for name in RECORDINGS
+        if stem == name or stem.startswith(f"{name}_run")
+    }
+    assert recordable == {p.stem for p in HISTORIES}
+
+
+@pytest.mark.parametrize("history", [p.stem for p in HISTORIES])
+async def test_history_replays(history: str) -> None:
     replayer = Replayer(workflows=[InterventionWorkflow], data_converter=pydantic_data_converter)
-    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    result = await replayer.replay_workflow(_load(history), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+def test_reminders_history_holds_fired_timers_and_clock_commands() -> None:
+    events = _events("reminders_v1")
+    assert events.count(EventType.EVENT_TYPE_TIMER_FIRED) >= 5
+    assert events[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+    assert {"reschedule_meeting", "pause_clock", "resume_clock", "close"} <= set(
+        _updates("reminders_v1")
+    )
+
+
+def test_continue_as_new_history_hands_over_to_a_second_run() -> None:
+    assert _events("continue_as_new_v1")[-1] == (
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    )
+    second = _load("continue_as_new_v1_run2").events
+    assert second[0].workflow_execution_started_event_attributes.continued_execution_run_id
+    assert second[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+    assert "close" in _updates("continue_as_new_v1_run2")

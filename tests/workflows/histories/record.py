@@ -1,7 +1,19 @@
-"""Record the committed replay histories: `python -m tests.workflows.histories.record`.
+"""Record the committed replay histories with the code checked out:
 
-A history recorded by a released version is never overwritten: a change to the command
-sequence then goes behind `workflow.patched()`, and its new history is added beside the old.
+    python -m tests.workflows.histories.record                  # every recording not yet on disk
+    python -m tests.workflows.histories.record reminders_v1     # one recording
+
+A history recorded by a released version is never overwritten (a name whose file exists is
+refused): a change to the command sequence then goes behind `workflow.patched()`, and its new
+history is added beside the old under a new name. A recording that continues as new writes one
+file per run: `<name>.json` for the first, `<name>_run2.json` and so on for the runs after it.
+
+- `urgent_review_v1`: an Urgent Risk Review driven from planned to closed on the dev server.
+- `reminders_v1`: the same on the time-skipping server over two months, so the history holds
+  fired timers: reminders, meeting reminders, escalations and progress chasing, with a meeting
+  rescheduled and the clock paused and resumed.
+- `continue_as_new_v1`: an intervention started with a small `continue_as_new_after_events`,
+  so its first run ends in continue-as-new and a second run resumes from the handed-over state.
 """
 
 from __future__ import annotations
@@ -10,55 +22,195 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from core.database import make_engine, migrate
-from core.interventions import Interventions
+from core.interventions import Interventions, intervention_id_for
 from models.catalogue import load_catalogue
+from models.commands import Event, StartRequest
+from models.intervention import Contacts
 from tests import scenario
+from tests.environments import BIN, start_time_skipping
 from tests.fakes import RecordingNotifier
 from worker import build_worker
+from workflows.intervention import InterventionWorkflow
 from workflows.monitoring import ALL_KEYS
 
 HERE = Path(__file__).parent
+TASK_QUEUE = "record"
+
+Recording = Callable[[], Awaitable[list[WorkflowHistory]]]
 
 
-async def record(name: str) -> Path:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+def file_names(name: str, runs: int) -> list[str]:
+    """The file stems a recording of `runs` runs is saved under."""
+    return [name, *[f"{name}_run{n}" for n in range(2, runs + 1)]]
+
+
+async def start_dev_server() -> WorkflowEnvironment:
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
         data_converter=pydantic_data_converter,
         search_attributes=ALL_KEYS,
     )
+
+
+@asynccontextmanager
+async def running_worker(
+    env: WorkflowEnvironment, contacts: Contacts | None = None
+) -> AsyncIterator[Interventions]:
+    """A worker on a throwaway read model, and the facade that drives it."""
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor() as executor:
         engine = make_engine(f"sqlite:///{tmp}/rm.sqlite3")
         migrate(engine)
-        service = Interventions(env.client, task_queue="record", catalogue=load_catalogue())
         worker = build_worker(
             env.client,
-            task_queue="record",
+            task_queue=TASK_QUEUE,
             engine=engine,
             notifier=RecordingNotifier(),
             executor=executor,
         )
         async with worker:
-            status = await service.start(scenario.start_request())
-            intervention_id = status.data.intervention_id
-            for event, payload in scenario.URGENT_PATH:
-                await service.command(intervention_id, event, payload)
-            handle = env.client.get_workflow_handle(intervention_id)
-            await handle.result()
-            history = await handle.fetch_history()
+            yield Interventions(
+                env.client, task_queue=TASK_QUEUE, catalogue=load_catalogue(), contacts=contacts
+            )
+        engine.dispose()
+
+
+async def runs_of(
+    env: WorkflowEnvironment, workflow_id: str, first_run_id: str
+) -> list[WorkflowHistory]:
+    """Every run's history, first to last, following each continue-as-new to the next run."""
+    histories: list[WorkflowHistory] = []
+    run_id: str | None = first_run_id
+    while run_id is not None:
+        history = await env.client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        histories.append(history)
+        last = history.events[-1]
+        run_id = None
+        if last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    return histories
+
+
+async def urgent_review() -> list[WorkflowHistory]:
+    env = await start_dev_server()
+    async with running_worker(env) as service:
+        status = await service.start(scenario.start_request())
+        intervention_id = status.data.intervention_id
+        for event, payload in scenario.URGENT_PATH:
+            await service.command(intervention_id, event, payload)
+        handle = env.client.get_workflow_handle(intervention_id)
+        await handle.result()
+        history = await handle.fetch_history()
     await env.shutdown()
-    path = HERE / f"{name}.json"
-    path.write_text(history.to_json(), encoding="utf-8")
-    return path
+    return [history]
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
+    await env.sleep(moment - await env.get_current_time())
+
+
+async def reminders() -> list[WorkflowHistory]:
+    """Two months of an Urgent Risk Review on fixed dates (see tests/workflows/test_reminders.py
+    for the dates each notice falls on)."""
+    env = await start_time_skipping()
+    contacts = Contacts(
+        quality_lead_email="quality.lead@quality.example.nhs.uk",
+        dean_email="postgraduate.dean@quality.example.nhs.uk",
+    )
+    actor = {"actor": scenario.COORDINATOR}
+    async with running_worker(env, contacts) as service:
+        await _skip_to(env, datetime(2030, 12, 2, 9, tzinfo=UTC))
+        intervention_id = (await service.start(scenario.start_request())).data.intervention_id
+
+        async def send(event: Event, payload: Mapping[str, Any]) -> None:
+            await service.command(intervention_id, event, payload)
+
+        await send(Event.convene_panel, scenario.urgent_panel())
+        await send(Event.schedule_meeting,
+                   {**actor, "scheduled_on": "2030-12-12", "format": "virtual"})
+        await send(Event.reschedule_meeting,
+                   {**actor, "meeting_id": "M1", "scheduled_on": "2030-12-20"})
+        await _skip_to(env, _noon(date(2030, 12, 12)))  # the first-meeting reminder of 11 Dec
+        await send(Event.pause_clock, {**actor, "reason": "Provider placed in special measures"})
+        await _skip_to(env, _noon(date(2030, 12, 16)))  # paused: nothing goes out
+        await send(Event.resume_clock, actor)
+        await _skip_to(env, _noon(date(2030, 12, 23)))  # meeting reminders and an escalation
+        await send(Event.record_meeting, scenario.meeting(date(2030, 12, 20), meeting_id="M1"))
+        await send(Event.issue_report, scenario.report(factual_accuracy_closed_on="2030-12-23"))
+        await send(Event.add_action, scenario.action(due_on="2031-01-31"))
+        await send(Event.agree_action_plan, actor)
+        await _skip_to(env, _noon(date(2031, 2, 4)))  # progress chasing, then overdue
+        for event, payload in scenario.URGENT_PATH[-3:]:  # accept, approve closure, close
+            await send(event, payload)
+        handle = env.client.get_workflow_handle(intervention_id)
+        await handle.result()
+        history = await handle.fetch_history()
+    await env.shutdown()
+    return [history]
+
+
+async def continue_as_new() -> list[WorkflowHistory]:
+    env = await start_dev_server()
+    async with running_worker(env) as service:
+        start = service.build_start(
+            StartRequest.model_validate(scenario.start_request()), intervention_id_for(None)
+        ).model_copy(update={"continue_as_new_after_events": 120})
+        handle = await env.client.start_workflow(
+            InterventionWorkflow.run,
+            start,
+            id=start.intervention_id,
+            task_queue=TASK_QUEUE,
+            execution_timeout=timedelta(minutes=5),
+        )
+        for event, payload in scenario.URGENT_PATH:
+            await service.command(start.intervention_id, event, payload)
+        await env.client.get_workflow_handle(start.intervention_id).result()
+        assert handle.first_execution_run_id is not None
+        histories = await runs_of(env, start.intervention_id, handle.first_execution_run_id)
+    await env.shutdown()
+    return histories
+
+
+RECORDINGS: dict[str, Recording] = {
+    "urgent_review_v1": urgent_review,
+    "reminders_v1": reminders,
+    "continue_as_new_v1": continue_as_new,
+}
+
+
+async def record(name: str) -> list[Path]:
+    if (HERE / f"{name}.json").exists():
+        raise SystemExit(f"{name}.json exists: a recorded history is never overwritten")
+    histories = await RECORDINGS[name]()
+    paths = [HERE / f"{stem}.json" for stem in file_names(name, len(histories))]
+    for path, history in zip(paths, histories, strict=True):
+        path.write_text(history.to_json(), encoding="utf-8")
+    return paths
+
+
+async def record_missing(names: list[str]) -> None:
+    for name in names or [n for n in RECORDINGS if not (HERE / f"{n}.json").exists()]:
+        for path in await record(name):
+            print(path)
 
 
 if __name__ == "__main__":
-    print(asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "urgent_review_v1")))
+    asyncio.run(record_missing(sys.argv[1:]))
     sys.stdout.flush()
     os._exit(0)
