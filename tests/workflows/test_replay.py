@@ -61,20 +61,22 @@ async def test_history_replays(history: str) -> None:
     assert result.replay_failure is None, result.replay_failure
 
 
-def test_reminders_history_holds_fired_timers_and_clock_commands() -> None:
-    events = _events("reminders_v1")
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_reminders_history_holds_fired_timers_and_clock_commands(version: str) -> None:
+    events = _events(f"reminders_{version}")
     assert events.count(EventType.EVENT_TYPE_TIMER_FIRED) >= 5
     assert events[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
     assert {"reschedule_meeting", "pause_clock", "resume_clock", "close"} <= set(
-        _updates("reminders_v1")
+        _updates(f"reminders_{version}")
     )
 
 
-def test_continue_as_new_history_hands_over_to_a_second_run() -> None:
-    assert _events("continue_as_new_v1")[-1] == (
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_continue_as_new_history_hands_over_to_a_second_run(version: str) -> None:
+    assert _events(f"continue_as_new_{version}")[-1] == (
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
     )
-    second = _load("continue_as_new_v1_run2").events
+    second = _load(f"continue_as_new_{version}_run2").events
     assert second[0].workflow_execution_started_event_attributes.continued_execution_run_id
     assert second[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
-    assert "close" in _updates("continue_as_new_v1_run2")
+    assert "close" in _updates(f"continue_as_new_{version}_run2")

@@ -14,6 +14,9 @@ file per run: `<name>.json` for the first, `<name>_run2.json` and so on for the 
   rescheduled and the clock paused and resumed.
 - `continue_as_new_v1`: an intervention started with a small `continue_as_new_after_events`,
   so its first run ends in continue-as-new and a second run resumes from the handed-over state.
+
+The `_v1` files were recorded by release 0.1.0 and the `_v2` files after the
+"effects-after-reply" patch; both must replay with the code checked out.
 """
 
 from __future__ import annotations
@@ -170,7 +173,7 @@ async def continue_as_new() -> list[WorkflowHistory]:
     async with running_worker(env) as service:
         start = service.build_start(
             StartRequest.model_validate(scenario.start_request()), intervention_id_for(None)
-        ).model_copy(update={"continue_as_new_after_events": 120})
+        ).model_copy(update={"continue_as_new_after_events": 20})
         handle = await env.client.start_workflow(
             InterventionWorkflow.run,
             start,
@@ -178,9 +181,19 @@ async def continue_as_new() -> list[WorkflowHistory]:
             task_queue=TASK_QUEUE,
             execution_timeout=timedelta(minutes=5),
         )
-        for event, payload in scenario.URGENT_PATH:
+        half = len(scenario.URGENT_PATH) // 2
+        for event, payload in scenario.URGENT_PATH[:half]:
             await service.command(start.intervention_id, event, payload)
-        await env.client.get_workflow_handle(start.intervention_id).result()
+        # Commands are answered before the loop looks at the history's length: give it the
+        # chance to continue as new between commands, as a running intervention would.
+        latest = env.client.get_workflow_handle(start.intervention_id)
+        for _ in range(600):
+            if (await latest.describe()).run_id != handle.first_execution_run_id:
+                break
+            await asyncio.sleep(0.05)
+        for event, payload in scenario.URGENT_PATH[half:]:
+            await service.command(start.intervention_id, event, payload)
+        await latest.result()
         assert handle.first_execution_run_id is not None
         histories = await runs_of(env, start.intervention_id, handle.first_execution_run_id)
     await env.shutdown()
@@ -188,9 +201,15 @@ async def continue_as_new() -> list[WorkflowHistory]:
 
 
 RECORDINGS: dict[str, Recording] = {
+    # Recorded by 0.1.0: every step an activity the command waited for.
     "urgent_review_v1": urgent_review,
     "reminders_v1": reminders,
     "continue_as_new_v1": continue_as_new,
+    # Recorded since the effects-after-reply patch: dates from the input's calendar, effects
+    # handed over after the reply in one activity.
+    "urgent_review_v2": urgent_review,
+    "reminders_v2": reminders,
+    "continue_as_new_v2": continue_as_new,
 }
 
 
