@@ -31,6 +31,7 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
+from core.logging import intervention_context
 from core.notifier import Notifier
 from models.effects import Message
 from models.tables import Notification
@@ -159,11 +160,15 @@ class Courier:
             return conn.execute(stmt).rowcount == 1
 
     async def _deliver(self, key: str, attempt: int) -> None:
-        recipients, subject, body = await asyncio.to_thread(self._load, key)
+        intervention_id, recipients, subject, body = await asyncio.to_thread(self._load, key)
         message = Message(
             to=recipients, subject=subject, body=body or "",
             message_id=message_id_for(key, self._sender),
         )
+        with intervention_context(intervention_id):
+            await self._attempt(key, attempt, message)
+
+    async def _attempt(self, key: str, attempt: int, message: Message) -> None:
         try:
             await self._notifier.send(message)
         except Exception as exc:
@@ -176,15 +181,14 @@ class Courier:
         await asyncio.to_thread(self._settle, key, Status.SENT, None, None)
         log.info("message %s sent (attempt %d)", key, attempt)
 
-    def _load(self, key: str) -> tuple[list[str], str, str | None]:
+    def _load(self, key: str) -> tuple[str, list[str], str, str | None]:
         query = select(
-            col(Notification.recipients), col(Notification.subject), col(Notification.body)
-        ).where(
-            col(Notification.idempotency_key) == key
-        )
+            col(Notification.intervention_id), col(Notification.recipients),
+            col(Notification.subject), col(Notification.body),
+        ).where(col(Notification.idempotency_key) == key)
         with self._engine.connect() as conn:
-            recipients, subject, body = conn.execute(query).one()
-        return list(recipients), subject, body
+            intervention_id, recipients, subject, body = conn.execute(query).one()
+        return intervention_id, list(recipients), subject, body
 
     def _settle(
         self, key: str, status: Status, reason: str | None, pause: timedelta | None

@@ -30,6 +30,7 @@ from models.tables import ApiUserCreate
 from models.vocabulary import Role
 from tests import scenario
 from tests.fakes import RecordingNotifier
+from tests.settle import settled
 from worker import build_worker
 
 COORDINATOR, DEAN = scenario.COORDINATOR, scenario.DEAN
@@ -51,6 +52,10 @@ class Api:
     service: Interventions
     engine: Engine
     tokens: dict[str, str]
+
+    async def settled(self, intervention_id: str) -> None:
+        """Wait for the read model and the outbox to catch up with the intervention."""
+        await settled(self.service, self.engine, intervention_id)
 
     def client(self, user: str | None = COORDINATOR, **headers: str) -> httpx.AsyncClient:
         if user is not None:

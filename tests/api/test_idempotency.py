@@ -18,6 +18,7 @@ PANEL = command_body(scenario.urgent_panel())
 
 
 async def _audit(api: Api, intervention_id: str) -> list[dict[str, object]]:
+    await api.settled(intervention_id)
     async with api.client() as client:
         response = await client.get(f"/interventions/{intervention_id}/audit")
     assert response.status_code == 200

@@ -10,11 +10,13 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
 
+from core.database import make_engine
 from core.interventions import Interventions
 from core.settings import Settings
 from models.catalogue import load_catalogue
 from tests import scenario
 from tests.processes import free_port
+from tests.settle import settled
 from worker import run_worker
 
 STEP_TIMEOUT = 30.0
@@ -42,8 +44,13 @@ async def test_the_worker_serves_sdk_metrics_once_a_workflow_ran(
     service = Interventions(dev_env.client, task_queue=settings.task_queue,
                             catalogue=load_catalogue())
     try:
-        # Returns once the start is planned, recorded and announced: activities have run.
-        await asyncio.wait_for(service.start(scenario.start_request()), STEP_TIMEOUT)
+        status = await asyncio.wait_for(service.start(scenario.start_request()), STEP_TIMEOUT)
+        # The start's effects follow its reply: once recorded, an activity has run.
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            await settled(service, engine, status.data.intervention_id)
+        finally:
+            engine.dispose()
         text = await asyncio.to_thread(_scrape, f"http://127.0.0.1:{port}/metrics")
     finally:
         stop.set()
