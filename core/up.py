@@ -11,7 +11,7 @@ import sys
 from api.app import bind_api_socket, docs_url, serve_api
 from core.settings import Settings
 from core.stack import EmbeddedTemporal
-from core.temporal import connect
+from core.temporal import client_config, connect, uses_embedded_server
 from worker import run_worker
 
 __all__ = ["run_stack"]
@@ -46,9 +46,10 @@ async def run_stack(settings: Settings) -> None:
 
 
 async def _run(settings: Settings, api_socket: socket.socket) -> None:
-    if settings.temporal_address:
-        print(f"Worker and HTTP API, against Temporal at {settings.temporal_address} "
-              f"(namespace {settings.temporal_namespace}).\n"
+    config = client_config(settings)
+    if not uses_embedded_server(settings):
+        print(f"Worker and HTTP API, against Temporal at {config['target_host']} "
+              f"(namespace {config['namespace']}).\n"
               f"HTTP API:    {docs_url(settings)}", flush=True)
         await _worker_and_api(settings, api_socket)
         return
@@ -57,13 +58,14 @@ async def _run(settings: Settings, api_socket: socket.socket) -> None:
         db_file=data_dir / "temporal.sqlite3",
         port=settings.temporal_port,
         ui_port=settings.ui_port,
+        namespace=config["namespace"],
     )
     try:
         # Inside the try: a stop or a failure while it comes up must not orphan the server.
         await server.start()
         print(
             f"Temporal dev server on {server.address} (data in {server.db_file})\n"
-            f"Web UI:      {server.ui_url}/namespaces/{settings.temporal_namespace}/workflows\n"
+            f"Web UI:      {server.ui_url}/namespaces/{server.namespace}/workflows\n"
             f"Read model:  {settings.resolved_database_url}\n"
             f"HTTP API:    {docs_url(settings)}\n"
             f"Drive interventions from another terminal with `.venv/bin/qi --help`.\n"

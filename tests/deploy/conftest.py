@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,30 @@ REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 PROJECT_IMAGE = "quality-interventions"
+LOCKS = REPO / "requirements"
+# What the Dockerfile copies in: the installer's own lock and the production locks.
+IMAGE_LOCKS = ("bootstrap.txt", "production.txt", "production-otel.txt")
+
+# `name==version [; marker]` followed by its `--hash=` options, continuation lines joined.
+_LOCKED = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)(?P<rest>.*)$")
+
+
+def normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_requirements(lock: str) -> dict[str, tuple[str, list[str]]]:
+    """A lock file's requirements: normalised name -> (version, sha256 hashes)."""
+    joined = re.sub(r"\\\n", " ", (LOCKS / lock).read_text())
+    found: dict[str, tuple[str, list[str]]] = {}
+    for line in joined.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _LOCKED.match(line)
+        assert match, f"{lock}: not an exact pin: {line}"
+        hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})", match.group("rest"))
+        found[normalised(match.group("name"))] = (match.group("version"), hashes)
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from jsonschema import Draft7Validator
 from cli import cli
 from core.settings import Settings
 from core.stack import search_attribute_types
-from tests.deploy.conftest import PROJECT_IMAGE, REPO, project_services
+from tests.deploy.conftest import IMAGE_LOCKS, PROJECT_IMAGE, REPO, project_services
 
 # `$$` is a literal dollar; `${...}` and `$NAME` are interpolated by compose.
 _TOKEN = re.compile(r"\$\$|\$\{(?P<braced>[^}]*)\}|\$(?P<bare>[A-Za-z_]\w*)")
@@ -224,6 +224,7 @@ def test_the_build_context_holds_every_installed_module() -> None:
     needed = {f"{m}.py" for m in setuptools["py-modules"]}
     needed |= {p.rstrip("*") + "/" for p in setuptools["packages"]["find"]["include"]}
     needed |= {"pyproject.toml", project["project"]["readme"]}
+    needed |= {f"requirements/{lock}" for lock in IMAGE_LOCKS}
     admitted = {
         line[1:] for line in (REPO / ".dockerignore").read_text().splitlines()
         if line.startswith("!")

