@@ -39,6 +39,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.long_life
+	$(BIN)/python -m bench.commands $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .qi-data
