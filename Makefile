@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/qi migrate
 	$(BIN)/qi up
 
 test: $(STAMP)
