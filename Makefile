@@ -27,6 +27,7 @@ lock: $(STAMP)
 	$(COMPILE) pyproject.toml --extra embedded --extra test -o requirements/dev.txt
 
 run: $(STAMP)
+	$(BIN)/qi migrate
 	$(BIN)/qi up
 
 test: $(STAMP)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -22,9 +21,11 @@ from activities.scheduling import (
     plan_intervention_notices,
     shift_for_pause,
 )
-from core.database import make_engine, migrate
+from core.database import make_engine
+from core.health import check_read_model
 from core.logging import configure_logging
 from core.settings import Settings
+from core.shutdown import stop_on_signals
 from core.temporal import connect, metrics_runtime
 from core.tracing import tracing_interceptors
 from workflows.intervention import InterventionWorkflow
@@ -114,10 +115,12 @@ class InterventionWorker:
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
     """Run a worker against the Temporal the settings name until `stop` is set or the task is
     cancelled. Either way it polls no more and running activities get
-    QI_GRACEFUL_SHUTDOWN_SECONDS to finish."""
+    QI_GRACEFUL_SHUTDOWN_SECONDS to finish.
+
+    It never migrates the read model (`qi migrate` does) and starts without it: workflow tasks
+    need no database, and an activity that does fails and is retried until it is there."""
     engine = make_engine(settings.resolved_database_url)
     try:
-        migrate(engine)
         with tracing_interceptors(settings) as interceptors:
             client = await connect(
                 settings, runtime=metrics_runtime(settings), interceptors=interceptors
@@ -155,35 +158,34 @@ async def _poll(settings: Settings, client: Client, engine: Engine, stop: asynci
         # Leaving the block shuts the worker down gracefully, on `stop` and on cancellation.
         async with worker:
             log.info("worker polling task queue %s", settings.task_queue)
-            await stop.wait()
+            # Beside the wait, not before it: a database that does not answer delays nothing.
+            reporting = asyncio.create_task(_report_read_model(engine))
+            try:
+                await stop.wait()
+            finally:
+                reporting.cancel()
     log.info("worker stopped")
 
 
-def _stop_on_signals(stop: asyncio.Event, grace_seconds: float) -> None:
-    """SIGTERM or Ctrl-C: stop polling and let running activities finish; a second one stops
-    at once (the activities cut off are retried by another worker)."""
-    if sys.platform == "win32":  # no signal handlers there; Ctrl-C raises KeyboardInterrupt
-        return
-    loop = asyncio.get_running_loop()
-    main_task = asyncio.current_task()
-
-    def handle(signum: signal.Signals) -> None:
-        if stop.is_set():
-            log.warning("%s again: stopping without waiting for running activities", signum.name)
-            if main_task is not None:
-                main_task.cancel()
-            return
-        log.info("%s: polling stops; running activities have %g s to finish",
-                 signum.name, grace_seconds)
-        stop.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, handle, signum)
+async def _report_read_model(engine: Engine) -> None:
+    """Say once, at start, whether the read model is ready; polling goes on either way."""
+    check = await asyncio.to_thread(check_read_model, engine)
+    if check.ok:
+        log.info("read model ready")
+    else:
+        log.warning("read model not ready (%s): activities that record will be retried",
+                    check.detail)
 
 
 async def _serve(settings: Settings) -> None:
     stop = asyncio.Event()
-    _stop_on_signals(stop, settings.graceful_shutdown_seconds)
+
+    def graceful(signum: signal.Signals) -> None:
+        log.info("%s: polling stops; running activities have %g s to finish",
+                 signum.name, settings.graceful_shutdown_seconds)
+        stop.set()
+
+    stop_on_signals(graceful)
     await run_worker(settings, stop=stop)
 
 

@@ -23,7 +23,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
 from api.observability import RequestMetrics
 from api.routes import commands, exports, interventions, types
-from core.database import make_engine, migrate
+from core.database import make_engine
 from core.interventions import Interventions
 from core.metrics import CommandCounters
 from core.settings import Settings
@@ -98,9 +98,11 @@ class _Server(uvicorn.Server):
 
 
 async def serve_api(settings: Settings, client: Client, sock: socket.socket | None = None) -> None:
-    """Serve the API until cancelled; then finish the requests in flight and stop."""
+    """Serve the API until cancelled; then finish the requests in flight and stop.
+
+    It never migrates the read model (`qi migrate` does): until that has run, `/readyz` says
+    so and requests that need the read model fail."""
     engine = make_engine(settings.resolved_database_url)
-    migrate(engine)
     catalogue = load_catalogue(settings.catalogue)
     contacts = Contacts(quality_lead_email=settings.quality_lead_email,
                         dean_email=settings.dean_email)

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from fastapi import Request
 from fastapi.security import HTTPBearer
 
-from api.errors import ApiError
 from models.access import Operation, reach
 from models.commands import Event
-from models.errors import ErrorType, Problem
+from models.errors import ApiError, ErrorType, Problem
 from models.tables import ApiUserPublic
 from models.vocabulary import Reach
 
@@ -65,8 +64,8 @@ def deny(request: Request, user: ApiUserPublic | None, reason: str) -> None:
 def not_authenticated(request: Request) -> ApiError:
     deny(request, None, "no valid bearer token")
     return ApiError(
-        ErrorType.NOT_AUTHENTICATED,
         [Problem(field="Authorization", rule="a valid bearer token is required")],
+        ErrorType.NOT_AUTHENTICATED,
         headers={"WWW-Authenticate": "Bearer"},
     )
 
@@ -77,8 +76,8 @@ def permit(request: Request, user: ApiUserPublic, operation: Operation | Event) 
     if allowed is None:
         deny(request, user, f"role may not {operation.value}")
         raise ApiError(
-            ErrorType.FORBIDDEN,
             [Problem(field="role", rule=f"a {user.role.value} may not {operation.value}")],
+            ErrorType.FORBIDDEN,
         )
     return Caller(user=user, reach=allowed)
 
@@ -87,6 +86,6 @@ def unseen(request: Request, caller: Caller, intervention_id: str) -> ApiError:
     """Another provider's intervention answers exactly like one that does not exist."""
     deny(request, caller.user, "intervention of another provider")
     return ApiError(
-        ErrorType.UNKNOWN_REFERENCE,
         [Problem(field="intervention_id", rule=f"no intervention {intervention_id}")],
+        ErrorType.UNKNOWN_REFERENCE,
     )

@@ -2,7 +2,8 @@
 
     {"error": {"type": "CommandRefused", "message": "...", "problems": [{"field", "rule"}]}}
 
-`type` is a `models.errors.ErrorType`; each type has one HTTP status.
+`type` is a `models.errors.ErrorType`; each type has one HTTP status. Every error of the
+hierarchy in `models.errors` (routes raise its `ApiError`) is rendered by one handler.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError
 
-from core.interventions import InterventionError
-from models.errors import ErrorType, Problem, ProblemError
+from models.errors import ApiError, ErrorType, Problem, ProblemError
 
 __all__ = [
     "ERROR_RESPONSES",
     "STATUS_FOR",
-    "ApiError",
     "ErrorBody",
     "ErrorDetail",
     "error_response",
@@ -73,21 +72,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ApiError(Exception):
-    """Raised by routes and dependencies; rendered in the one format."""
-
-    def __init__(
-        self,
-        error_type: ErrorType,
-        problems: list[Problem],
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.error_type = error_type
-        self.problems = problems
-        self.headers = dict(headers or {})
-        super().__init__("; ".join(str(p) for p in problems))
-
-
 def error_response(
     error_type: ErrorType, problems: list[Problem], headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
@@ -125,8 +109,8 @@ def _validation_problems(error: RequestValidationError) -> list[Problem]:
     return [Problem(field=_field(e), rule=_rule(e)) for e in error.errors()]
 
 
-async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError | InterventionError | ProblemError)
+async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ProblemError)
     headers = exc.headers if isinstance(exc, ApiError) else None
     return error_response(exc.error_type, exc.problems, headers)
 
@@ -162,8 +146,7 @@ async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    for kind in (ApiError, InterventionError, ProblemError):
-        app.add_exception_handler(kind, _on_api_error)
+    app.add_exception_handler(ProblemError, _on_problem)  # and every subclass
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(RPCError, _on_temporal)

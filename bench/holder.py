@@ -20,7 +20,7 @@ from temporalio.worker import Worker
 from bench.bare import BareWorkflow
 from core.database import make_engine, migrate
 from core.notifier import ConsoleNotifier
-from worker import build_worker
+from worker import InterventionWorker, build_worker
 
 __all__ = ["ACTIVITY_SLOTS", "main"]
 
@@ -30,7 +30,7 @@ _WORKFLOW_SLOTS = 100
 
 
 def _worker(kind: str, client: Client, task_queue: str, cache: int, database: Path,
-            executor: ThreadPoolExecutor) -> Worker:
+            executor: ThreadPoolExecutor) -> Worker | InterventionWorker:
     slots = min(_WORKFLOW_SLOTS, cache)
     if kind == "bare":
         return Worker(client, task_queue=task_queue, workflows=[BareWorkflow],

@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from core.database import schema_is_current
 
-__all__ = ["Check", "Readiness", "readiness"]
+__all__ = ["Check", "Readiness", "check_read_model", "readiness"]
 
 
 class Check(BaseModel):
@@ -31,7 +31,8 @@ class Readiness(BaseModel):
     checks: list[Check]
 
 
-def _database(engine: Engine) -> Check:
+def check_read_model(engine: Engine) -> Check:
+    """Whether the read model answers at the newest migration (blocks on the driver)."""
     try:
         current = schema_is_current(engine)
     except Exception as exc:  # any failure to answer is "not ready", reported by its kind
@@ -44,7 +45,7 @@ def _database(engine: Engine) -> Check:
 async def _read_model(engine: Engine, seconds: float) -> Check:
     # The database driver blocks; keep it off the event loop.
     try:
-        return await asyncio.wait_for(asyncio.to_thread(_database, engine), seconds)
+        return await asyncio.wait_for(asyncio.to_thread(check_read_model, engine), seconds)
     except TimeoutError:
         return Check(name="read_model", ok=False, detail=f"no answer in {seconds:g} s")
 

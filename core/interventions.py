@@ -26,7 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.calendar import bank_holidays
 from models.catalogue import Catalogue
 from models.commands import Command, Event, StartIntervention, StartRequest
-from models.errors import ErrorType, Problem, ProblemError
+from models.errors import ErrorType, InterventionError, Problem, ProblemError
 from models.guards import start_problems
 from models.intervention import Contacts, InterventionData
 from models.registry import COMMANDS
@@ -35,7 +35,6 @@ from workflows import monitoring
 from workflows.intervention import InterventionWorkflow
 
 __all__ = [
-    "InterventionError",
     "Interventions",
     "RefusalCounter",
     "intervention_id_for",
@@ -45,15 +44,6 @@ __all__ = [
 _ID_PREFIX = "intervention-"
 # Request IDs map to workflow IDs through a name-based UUID, so the ID reveals nothing.
 _REQUEST_NAMESPACE = uuid.UUID("6f1d2c55-3f0e-4c84-9a53-3f1c2d7b8e10")
-
-
-class InterventionError(Exception):
-    """A refused or invalid request; `error_type` says which, `problems` say why."""
-
-    def __init__(self, error_type: ErrorType, problems: list[Problem]) -> None:
-        self.error_type = error_type
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
 
 
 def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
@@ -78,21 +68,21 @@ def _check_id(intervention_id: str) -> None:
         uuid.UUID(rest)
     except ValueError:
         raise InterventionError(
-            ErrorType.UNKNOWN_REFERENCE,
             [Problem(field="intervention_id", rule=f"{intervention_id!r} is not an intervention "
                      f"ID (they look like {_ID_PREFIX}<uuid>)")],
+            ErrorType.UNKNOWN_REFERENCE,
         ) from None
     if not intervention_id.startswith(_ID_PREFIX):
         raise InterventionError(
-            ErrorType.UNKNOWN_REFERENCE,
             [Problem(field="intervention_id", rule=f"intervention IDs start with {_ID_PREFIX}")],
+            ErrorType.UNKNOWN_REFERENCE,
         )
 
 
 def _not_found(intervention_id: str) -> InterventionError:
     return InterventionError(
-        ErrorType.UNKNOWN_REFERENCE,
         [Problem(field="intervention_id", rule=f"no intervention {intervention_id}")],
+        ErrorType.UNKNOWN_REFERENCE,
     )
 
 
@@ -103,8 +93,9 @@ def _from_failure(error: WorkflowUpdateFailedError) -> InterventionError:
         problems = [Problem.model_validate(p) for p in details] or [
             Problem(field="command", rule=cause.message)
         ]
-        return InterventionError(ErrorType(cause.type or ErrorType.COMMAND_REFUSED), problems)
-    return InterventionError(ErrorType.COMMAND_REFUSED, [Problem(field="command", rule=str(cause))])
+        return InterventionError(problems, ErrorType(cause.type or ErrorType.COMMAND_REFUSED))
+    return InterventionError([Problem(field="command", rule=str(cause))],
+                             ErrorType.COMMAND_REFUSED)
 
 
 class RefusalCounter(Protocol):
@@ -160,7 +151,7 @@ class Interventions:
         try:
             kind = self._catalogue.get(request.type)
         except ProblemError as error:
-            raise InterventionError(ErrorType.INVALID_INPUT, error.problems) from None
+            raise InterventionError(error.problems, ErrorType.INVALID_INPUT) from None
         start = StartIntervention(
             intervention_id=intervention_id,
             type=kind,
@@ -174,7 +165,7 @@ class Interventions:
         )
         problems = start_problems(start)
         if problems:
-            raise InterventionError(ErrorType.INVALID_INPUT, problems)
+            raise InterventionError(problems, ErrorType.INVALID_INPUT)
         return start
 
     @_reports_refusals
@@ -188,7 +179,7 @@ class Interventions:
             try:
                 request = StartRequest.model_validate(request)
             except ValidationError as error:
-                raise InterventionError(ErrorType.INVALID_INPUT, problems_from(error)) from None
+                raise InterventionError(problems_from(error), ErrorType.INVALID_INPUT) from None
         intervention_id = intervention_id_for(request_id)
         start = self.build_start(request, intervention_id)
         preview = _preview(start)
@@ -236,7 +227,7 @@ class Interventions:
             try:
                 payload = model.model_validate(payload)
             except ValidationError as error:
-                raise InterventionError(ErrorType.INVALID_INPUT, problems_from(error)) from None
+                raise InterventionError(problems_from(error), ErrorType.INVALID_INPUT) from None
         handle = self._handle(intervention_id)
         try:
             result: CommandResult = await handle.execute_update(
@@ -255,9 +246,9 @@ class Interventions:
         that exists, closed or cancelled, refuses the command instead."""
         status = await self.status(intervention_id)  # raises UnknownReference if it is unknown
         return InterventionError(
-            ErrorType.COMMAND_REFUSED,
             [Problem(field="command", rule=f"{event.value} is not allowed: the intervention is "
                      f"{status.data.state} and takes no more commands")],
+            ErrorType.COMMAND_REFUSED,
         )
 
     async def status(self, intervention_id: str) -> InterventionStatus:

@@ -1,12 +1,22 @@
-"""The one list of error names the project raises across Temporal boundaries."""
+"""The project's one error hierarchy, and the one list of error names.
+
+    ProblemError                 input or a rule not satisfied (pure code: guards, catalogue)
+    ├── InterventionError        a start, command or read refused by the client facade
+    └── ApiError                 what only an HTTP request gets wrong (token, role, route)
+
+Every error carries an `ErrorType` and the problems (field, rule) that say why. The CLI maps
+the type to an exit code, the API to an HTTP status and its one error body; Temporal carries it
+as `ApplicationError.type`. Catch `ProblemError` to handle them all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
-__all__ = ["ErrorType", "Problem", "ProblemError"]
-
 from pydantic import BaseModel
+
+__all__ = ["ApiError", "ErrorType", "InterventionError", "Problem", "ProblemError"]
 
 
 class ErrorType(StrEnum):
@@ -36,9 +46,36 @@ class Problem(BaseModel):
 
 
 class ProblemError(ValueError):
-    """Raised by pure code when input or a guard is not satisfied; carries every problem found."""
+    """The base: input or a guard is not satisfied; carries every problem found.
 
-    def __init__(self, problems: list[Problem], error_type: ErrorType = ErrorType.INVALID_INPUT):
+    Raised as it is by pure code (guards, the catalogue, the read model's queries). A
+    `ValueError`, so pydantic validators that raise it report a validation error."""
+
+    def __init__(
+        self, problems: list[Problem], error_type: ErrorType = ErrorType.INVALID_INPUT
+    ) -> None:
         self.problems = problems
         self.error_type = error_type
         super().__init__("; ".join(str(p) for p in problems))
+
+
+class InterventionError(ProblemError):
+    """Raised by the client facade (`core.interventions.Interventions`): a start or command
+    the lifecycle refused (`COMMAND_REFUSED`), invalid input (`INVALID_INPUT`), or an unknown
+    intervention (`UNKNOWN_REFERENCE`)."""
+
+
+class ApiError(ProblemError):
+    """Raised by the HTTP API's routes and dependencies for what only a request can get wrong:
+    no valid token, a role that may not, an intervention the user may not see. `headers` go
+    on the response (e.g. `WWW-Authenticate`)."""
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        error_type: ErrorType,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(problems, error_type)
+        self.headers = dict(headers or {})

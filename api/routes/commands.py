@@ -16,10 +16,9 @@ from pydantic import BaseModel
 from api.auth import Caller
 from api.bodies import COMMAND_BODIES, has_required_fields
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
-from api.errors import ApiError
 from models.access import APPROVER_ROLES
 from models.commands import Event
-from models.errors import ErrorType, Problem
+from models.errors import ApiError, ErrorType, Problem
 from models.registry import COMMANDS
 from models.status import CommandResult
 from models.vocabulary import ApproverRole
@@ -40,9 +39,9 @@ def _check_claimed_role(caller: Caller, event: Event, payload: dict[str, Any]) -
     claimed = ApproverRole(payload["role"])
     if claimed not in APPROVER_ROLES.get(caller.user.role, frozenset()):
         raise ApiError(
-            ErrorType.FORBIDDEN,
             [Problem(field="role", rule=f"a {caller.user.role.value} may not approve closure "
                      f"as {claimed.value}")],
+            ErrorType.FORBIDDEN,
         )
 
 

@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CatalogueDep, Reader
-from api.errors import ApiError
 from models.catalogue import Catalogue, InterventionType
-from models.errors import ErrorType, ProblemError
+from models.errors import ApiError, ErrorType, ProblemError
 from models.preview import PlannedItem, preview_type
 
 __all__ = ["router"]
@@ -25,7 +24,7 @@ def _type(catalogue: Catalogue, code: str) -> InterventionType:
     try:
         return catalogue.get(code)
     except ProblemError as error:
-        raise ApiError(ErrorType.UNKNOWN_REFERENCE, error.problems) from None
+        raise ApiError(error.problems, ErrorType.UNKNOWN_REFERENCE) from None
 
 
 @router.get("")

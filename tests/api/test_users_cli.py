@@ -18,6 +18,7 @@ from core.database import make_engine
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from tests.api.conftest import assert_error, settings
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,10 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def qi(database_url: str) -> Qi:
-    return Qi(database_url)
+    """`qi` against a read model `qi migrate` has brought up to date."""
+    qi = Qi(database_url)
+    qi.ok("migrate")
+    return qi
 
 
 @pytest.fixture
@@ -137,3 +141,26 @@ def test_a_user_name_is_taken_once(qi: Qi) -> None:
 
     assert done.returncode == 2
     assert "already exists" in done.stderr
+
+
+@pytest.mark.parametrize("args", [("users", "list"), ("tokens", "issue", "c.okafor")])
+def test_users_and_tokens_need_a_migrated_read_model_and_say_so(
+    database_url: str, engine: Engine, args: tuple[str, ...]
+) -> None:
+    done = Qi(database_url)(*args)
+
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [
+        "error: the read model is not migrated to the newest schema; run `qi migrate` first"
+    ]
+    with engine.connect() as conn:  # nothing created behind the administrator's back
+        assert conn.execute(text("SELECT name FROM sqlite_master")).all() == []
+
+
+def test_users_with_the_database_unreachable_fail_in_one_line() -> None:
+    done = Qi(f"postgresql+psycopg://qi@127.0.0.1:{free_port()}/qi")("users", "list")
+
+    assert done.returncode == 4
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: cannot use the database (")
+    assert line.endswith("check QI_DATABASE_URL")

@@ -169,6 +169,23 @@ def test_the_workers_wait_for_migrations_registration_and_the_mail_catcher(
     assert compose["services"]["migrate"]["command"] == ["migrate"]
 
 
+def test_one_migrate_step_runs_before_every_other_project_service(
+    compose: dict[str, Any],
+) -> None:
+    services = project_services(compose)
+    migrating = [name for name, service in services.items() if service["command"] == ["migrate"]]
+
+    assert migrating == ["migrate"]
+    waiting = {
+        name: service.get("depends_on", {}).get("migrate")
+        for name, service in services.items()
+        if name != "migrate"
+    }
+    assert waiting
+    assert all(rule == {"condition": "service_completed_successfully"}
+               for rule in waiting.values()), waiting
+
+
 def test_registered_search_attributes_are_the_workflows(compose: dict[str, Any]) -> None:
     declared = compose["services"]["temporal-register"]["environment"]["SEARCH_ATTRIBUTES"]
 

@@ -1,4 +1,5 @@
-"""Run `qi` as a newcomer does: `qi up` in one terminal, `qi` commands in another.
+"""Run `qi` as a newcomer does: `qi migrate` and `qi up` (what `make run` runs) in one
+terminal, `qi` commands in another.
 
 Every process is a real subprocess with its own environment: a fresh data folder, free ports
 and a task queue of its own, and no QI_ or TEMPORAL_ variable, Temporal client profile or `.env`
@@ -146,8 +147,11 @@ class StartStack(Protocol):
 
 @pytest.fixture
 def qi(tmp_path: Path) -> Qi:
-    return Qi(home=tmp_path, temporal_port=free_port(), ui_port=free_port(),
-              task_queue=f"qi-e2e-{uuid.uuid4().hex[:12]}", api_port=free_port())
+    """A deployment whose read model `qi migrate` has set up, as `make run` does first."""
+    qi = Qi(home=tmp_path, temporal_port=free_port(), ui_port=free_port(),
+            task_queue=f"qi-e2e-{uuid.uuid4().hex[:12]}", api_port=free_port())
+    qi.ok("migrate")
+    return qi
 
 
 @pytest.fixture

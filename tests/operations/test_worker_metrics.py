@@ -10,7 +10,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
 
-from core.database import make_engine
+from core.database import make_engine, migrate
 from core.interventions import Interventions
 from core.settings import Settings
 from models.catalogue import load_catalogue
@@ -39,6 +39,7 @@ async def test_the_worker_serves_sdk_metrics_once_a_workflow_ran(
         database_url=f"sqlite:///{tmp_path / 'read-model.sqlite3'}",
         worker_metrics_address=f"127.0.0.1:{port}",
     )
+    migrate(settings.resolved_database_url)  # `qi migrate`: the worker never migrates
     stop = asyncio.Event()
     worker = asyncio.create_task(run_worker(settings, stop=stop))
     service = Interventions(dev_env.client, task_queue=settings.task_queue,

@@ -28,7 +28,7 @@ from sqlmodel import col
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
-from core.database import make_engine
+from core.database import make_engine, migrate
 from core.interventions import Interventions, intervention_id_for
 from models.catalogue import load_catalogue
 from models.tables import Notification, NotificationStatus
@@ -139,6 +139,7 @@ async def test_sigterm_lets_the_running_activity_finish_and_exits_0(
     inbox, smtp_port = smtp
     task_queue = f"shutdown-{uuid.uuid4()}"
     database_url = f"sqlite:///{tmp_path / 'read-model.sqlite3'}"
+    migrate(database_url)  # `qi migrate`: the worker never migrates
     worker = start_worker({
         "QI_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "QI_TASK_QUEUE": task_queue,

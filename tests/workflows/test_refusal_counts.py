@@ -7,11 +7,11 @@ import uuid
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from core.interventions import InterventionError, Interventions
+from core.interventions import Interventions
 from core.metrics import CommandCounters, business_metrics
 from models.catalogue import load_catalogue
 from models.commands import Event
-from models.errors import ErrorType
+from models.errors import ErrorType, InterventionError
 from tests import scenario
 from tests.workflows.conftest import Harness
 

@@ -7,9 +7,8 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from core.interventions import InterventionError
 from models.commands import Event
-from models.errors import ErrorType
+from models.errors import ErrorType, InterventionError
 from models.intervention import DeadlineKind, State
 from models.tables import AuditEntry, Intervention
 from tests import scenario

@@ -1,30 +1,21 @@
-"""`qi up`: everything a coordinator needs on one machine, stopped together by Ctrl-C."""
+"""`qi up`: everything a coordinator needs on one machine, stopped together by Ctrl-C.
+
+The read model is not migrated here: `make run` runs `qi migrate` first.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import signal
 import socket
-import sys
 
 from api.app import bind_api_socket, docs_url, serve_api
 from core.settings import Settings
+from core.shutdown import stop_on_signals
 from core.stack import EmbeddedTemporal
 from core.temporal import client_config, connect, uses_embedded_server
 from worker import run_worker
 
 __all__ = ["run_stack"]
-
-log = logging.getLogger(__name__)
-
-
-def _stop_on_sigterm() -> None:
-    """Treat SIGTERM (`kill`, a service manager) like Ctrl-C: cancel, so cleanup still runs."""
-    task = asyncio.current_task()
-    # Windows event loops have no signal handlers; there Ctrl-C is the way to stop.
-    if task is not None and sys.platform != "win32":
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
 async def _worker_and_api(settings: Settings, api_socket: socket.socket) -> None:
@@ -36,7 +27,8 @@ async def _worker_and_api(settings: Settings, api_socket: socket.socket) -> None
 
 
 async def run_stack(settings: Settings) -> None:
-    _stop_on_sigterm()
+    """Run until SIGTERM or Ctrl-C cancels it; cancellation stops every part, in order."""
+    stop_on_signals()
     # Taken first: a port in use fails before anything starts.
     api_socket = bind_api_socket(settings)
     try:

@@ -1,0 +1,40 @@
+"""`qi`'s exit codes, the one place they are defined.
+
+0 done, 1 refused by the lifecycle, 2 invalid input, 3 unknown intervention (or user, or
+token), 4 Temporal or the database unreachable (or the database not migrated), 130 Ctrl-C
+before a command finished.
+"""
+
+from __future__ import annotations
+
+from models.errors import ErrorType
+
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_UNAVAILABLE",
+    "EXIT_UNKNOWN",
+    "exit_code_for",
+]
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_INVALID = 2
+EXIT_UNKNOWN = 3
+EXIT_UNAVAILABLE = 4
+EXIT_INTERRUPTED = 130
+
+_EXIT_FOR = {
+    ErrorType.COMMAND_REFUSED: EXIT_REFUSED,
+    ErrorType.INVALID_INPUT: EXIT_INVALID,
+    ErrorType.CATALOGUE_INVALID: EXIT_INVALID,
+    ErrorType.UNKNOWN_REFERENCE: EXIT_UNKNOWN,
+    ErrorType.UNAVAILABLE: EXIT_UNAVAILABLE,
+}
+
+
+def exit_code_for(error_type: ErrorType) -> int:
+    """The exit code for an error of the `models.errors` hierarchy; anything else refused."""
+    return _EXIT_FOR.get(error_type, EXIT_REFUSED)
