@@ -69,7 +69,6 @@ class InterventionWorkflow:
         self._planner: Planner = RoundTrips(start.intervention_id)
         self._after_reply: AfterReply | None = None
         self._projected: InterventionData | None = None
-        self._shown: list[tuple[str, object]] | None = None
         self._timer: asyncio.Future[None] | None = None
         self._timer_due: datetime | None = None
         for spec in COMMANDS.values():
@@ -314,11 +313,13 @@ class InterventionWorkflow:
             await self._planner.send(f"{key}:notify:{name}", message, message.subject)
 
     def _show(self, updates: Sequence[SearchAttributeUpdate[Any]]) -> None:
-        """Upsert the search attributes; since the patch, only when one of them changed."""
-        shown = [(u.key.name, u.value) for u in updates]
-        if self._after_reply is None or shown != self._shown:
-            workflow.upsert_search_attributes(updates)
-            self._shown = shown
+        """Upsert the search attributes; since the patch, only those whose value changed."""
+        if self._after_reply is not None:
+            shown = workflow.info().typed_search_attributes
+            updates = [u for u in updates if shown.get(u.key) != u.value]
+            if not updates:
+                return
+        workflow.upsert_search_attributes(updates)
 
     async def _hand_over(self, after_reply: AfterReply) -> None:
         """Record everything since the last hand-over and queue its messages, in one activity

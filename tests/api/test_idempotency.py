@@ -32,6 +32,7 @@ async def test_a_retried_start_returns_the_same_intervention_started_once(api: A
         intervention_id = first.json()["data"]["intervention_id"]
         await client.post(command_path(intervention_id, Event.convene_panel), json=PANEL)
         retried = await client.post("/interventions", json=start_body())
+        await api.settled(intervention_id)
         listed = await client.get("/interventions", params={"provider": "RXX01"})
 
     assert (first.status_code, retried.status_code) == (201, 201)

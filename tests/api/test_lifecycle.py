@@ -75,6 +75,8 @@ async def test_list_filters_by_state_type_and_provider_and_pages_with_a_total(ap
         ids = [await start(client, provider=provider("RLIST1")) for _ in range(3)]
         other = await start(client, provider=provider("RLIST2"))
         await client.post(command_path(other, Event.cancel), json={"reason": "Raised in error"})
+        for intervention_id in [*ids, other]:
+            await api.settled(intervention_id)
 
         first = (await client.get("/interventions", params={"provider": "RLIST1", "limit": 2}))
         second = await client.get("/interventions",
@@ -119,6 +121,7 @@ async def test_exports_interventions_and_actions_as_csv(api: Api) -> None:
             response = await client.post(command_path(intervention_id, event),
                                          json=command_body(payload))
             assert response.status_code == 200, response.text
+        await api.settled(intervention_id)
         interventions = await client.get("/exports/interventions.csv",
                                           params={"provider": "RCSV1"})
         actions = await client.get("/exports/actions.csv", params={"provider": "RCSV1"})
@@ -137,7 +140,10 @@ async def test_exports_interventions_and_actions_as_csv(api: Api) -> None:
 
 async def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_as_text(api: Api) -> None:
     async with api.client() as client:
-        await start(client, provider={**provider("RCSV2"), "name": "=HYPERLINK(\"x\")"})
+        intervention_id = await start(
+            client, provider={**provider("RCSV2"), "name": "=HYPERLINK(\"x\")"}
+        )
+        await api.settled(intervention_id)
         export = await client.get("/exports/interventions.csv", params={"provider": "RCSV2"})
 
     assert _csv(export.text)[0]["provider_name"] == "'=HYPERLINK(\"x\")"

@@ -53,6 +53,7 @@ async def test_metrics_move_with_a_lifecycle_driven_over_http(api: Api) -> None:
         intervention_id = started.json()["data"]["intervention_id"]
         refused = await http.post(f"/interventions/{intervention_id}/close", json={})
         assert refused.status_code == 409
+        await api.settled(intervention_id)
         after = (await anonymous.get("/metrics")).text
 
     planned = {"type": "urgent_risk_review", "state": "planned"}

@@ -83,6 +83,8 @@ async def seeded(module_api: Api) -> Fixtures:
     async with module_api.client() as client:
         own = await start(client, provider=provider(OWN_PROVIDER))
         other = await start(client, provider=provider(OTHER_PROVIDER))
+    await module_api.settled(own)
+    await module_api.settled(other)
     return Fixtures(module_api, own, other)
 
 

@@ -1,6 +1,6 @@
 """A worker started while the read model's database is down starts anyway: it serves workflow
-tasks and the activities that need no database, and the ones that record fail and are retried
-by Temporal until the database is back. It never exits for want of a database."""
+tasks, commands are answered, and recording fails and is retried by Temporal until the
+database is back. It never exits for want of a database."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.interventions import Interventions, intervention_id_for
 from core.settings import Settings
 from models.catalogue import load_catalogue
-from models.commands import StartRequest
+from models.commands import Event, StartRequest
 from models.intervention import State
 from tests import scenario
 from tests.processes import free_port
@@ -76,6 +76,11 @@ async def test_a_worker_started_without_its_database_serves_workflows_and_retrie
         retried = await asyncio.wait_for(
             _retried_activity(dev_env.client, intervention_id), STEP_TIMEOUT
         )
+        # Commands need no database: they are answered while recording waits for it.
+        convened = await asyncio.wait_for(
+            service.command(intervention_id, Event.convene_panel, scenario.urgent_panel()),
+            STEP_TIMEOUT,
+        )
         status = await service.status(intervention_id)  # a query: served by a workflow task
         completed = await _completed_activities(dev_env.client, intervention_id)
         still_running = not worker.done()
@@ -85,8 +90,9 @@ async def test_a_worker_started_without_its_database_serves_workflows_and_retrie
         await dev_env.client.get_workflow_handle(intervention_id).terminate("test over")
 
     assert still_running
-    assert status.data.state is State.planned
-    assert "plan_deadlines" in completed  # an activity that needs no database ran
-    assert retried.activity_type.name == "record_intervention"  # it needs the database
+    assert convened.state is State.panel_convened
+    assert status.data.state is State.panel_convened
+    assert completed == []  # nothing could be recorded
+    assert retried.activity_type.name == "project_changes"  # it needs the database
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(m.startswith("read model not ready (unreachable") for m in warnings), warnings

@@ -14,7 +14,7 @@ from typing import TypeVar
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from core.database import make_engine
+from core.database import make_engine, migrate
 from core.interventions import Interventions
 from core.settings import Settings
 from core.stack import EmbeddedTemporal
@@ -64,6 +64,9 @@ class Stack:
 @asynccontextmanager
 async def embedded_stack(data_dir: Path, task_queue: str) -> AsyncIterator[Stack]:
     settings = settings_for(data_dir, task_queue)
+    # `make run` runs `qi migrate` before `qi up`: the read model is brought to this release's
+    # schema before anything uses it.
+    migrate(settings.resolved_database_url)
     server = EmbeddedTemporal(
         db_file=data_dir / "temporal.sqlite3",
         port=settings.temporal_port,
