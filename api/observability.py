@@ -16,8 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ApiContext, get_context
-from core.health import readiness
-from core.metrics import CONTENT_TYPE, business_metrics
+from core.health import lag_or_none, readiness
+from core.metrics import CONTENT_TYPE, business_metrics, lag_metrics
 
 __all__ = ["RequestMetrics", "router"]
 
@@ -77,6 +77,9 @@ async def readyz(context: Context) -> JSONResponse:
 
 @router.get("/metrics")
 async def metrics(context: Context) -> Response:
-    business = await asyncio.to_thread(business_metrics, context.engine, counters=context.counters)
+    business, lag = await asyncio.gather(
+        asyncio.to_thread(business_metrics, context.engine, counters=context.counters),
+        lag_or_none(context.service.client),
+    )
     requests = generate_latest(context.request_metrics).decode()
-    return Response(business + requests, media_type=CONTENT_TYPE)
+    return Response(business + lag_metrics(lag) + requests, media_type=CONTENT_TYPE)

@@ -18,10 +18,17 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, case, func, select
 from sqlmodel import col
 
+from core.health import Lag
 from models.intervention import State
 from models.tables import Intervention, Notification, NotificationStatus
 
-__all__ = ["CONTENT_TYPE", "CommandCounters", "ReadModelCollector", "business_metrics"]
+__all__ = [
+    "CONTENT_TYPE",
+    "CommandCounters",
+    "ReadModelCollector",
+    "business_metrics",
+    "lag_metrics",
+]
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -145,3 +152,28 @@ def business_metrics(engine: Engine, *, counters: CommandCounters | None = None)
     if counters is not None:
         registry.register(counters)
     return generate_latest(registry).decode()
+
+
+def lag_metrics(lag: Lag | None) -> str:
+    """The read model's lag as gauges; absent when Temporal could not say."""
+    if lag is None:
+        return ""
+    entries = GaugeMetricFamily(
+        "qi_read_model_lag_entries", "Audit entries accepted but not yet in the read model"
+    )
+    entries.add_metric([], lag.entries)
+    interventions = GaugeMetricFamily(
+        "qi_read_model_lag_interventions", "Running interventions whose recording is held up"
+    )
+    interventions.add_metric([], lag.interventions)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Fixed([entries, interventions]))
+    return generate_latest(registry).decode()
+
+
+class _Fixed(Collector):
+    def __init__(self, metrics: list[Metric]) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._metrics)

@@ -103,6 +103,9 @@ class StartIntervention(BaseModel):
     contacts: Contacts | None = None
     # Working days count on these; None in interventions started before workflows carried them.
     bank_holidays: BankHolidays | None = None
+    # How long recording may be held up (e.g. the database is down) before the intervention
+    # says so in its ReadModelBehind search attribute.
+    read_model_patience_seconds: int = Field(30, ge=1, le=3600)
     # Continue-as-new once history has this many events (None: when the server suggests it).
     continue_as_new_after_events: int | None = Field(None, ge=20)
     # Set only when a run continues as new: the state it hands over.

@@ -97,12 +97,16 @@ async def send(key: str, intervention_id: str, message: Message, summary: str) -
     )
 
 
-async def project(changes: ProjectChanges) -> None:
+async def project(changes: ProjectChanges, *, within: timedelta | None = None) -> None:
+    """Record `changes`; retried until they land, or until `within` has passed."""
     await workflow.execute_activity(
         "project_changes",
         changes,
         start_to_close_timeout=_TIMEOUT,
-        retry_policy=_RETRY,
+        schedule_to_close_timeout=within,
+        retry_policy=_RETRY if within is None else RetryPolicy(
+            initial_interval=within / 8, maximum_interval=within / 4
+        ),
         summary=f"project up to audit entry {changes.version}",
     )
 

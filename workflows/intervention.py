@@ -14,6 +14,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from models import commands as c
@@ -69,6 +70,9 @@ class InterventionWorkflow:
         self._planner: Planner = RoundTrips(start.intervention_id)
         self._after_reply: AfterReply | None = None
         self._projected: InterventionData | None = None
+        # The audit length the read model is known to hold, and whether recording is held up.
+        self._recorded = len(start.resume_from.audit) if start.resume_from else 0
+        self._held_up = False
         self._timer: asyncio.Future[None] | None = None
         self._timer_due: datetime | None = None
         for spec in COMMANDS.values():
@@ -315,6 +319,11 @@ class InterventionWorkflow:
     def _show(self, updates: Sequence[SearchAttributeUpdate[Any]]) -> None:
         """Upsert the search attributes; since the patch, only those whose value changed."""
         if self._after_reply is not None:
+            behind = monitoring.READ_MODEL_BEHIND
+            updates = [*updates, (
+                behind.value_set(len(self._data.audit) - self._recorded)
+                if self._held_up else behind.value_unset()
+            )]
             shown = workflow.info().typed_search_attributes
             updates = [u for u in updates if shown.get(u.key) != u.value]
             if not updates:
@@ -330,8 +339,16 @@ class InterventionWorkflow:
         changes = changes_since(self._projected, data, today, key, messages)
         # Commands answered while the activity runs are diffed against what it carries.
         self._projected = data.model_copy(deep=True)
+        patience = timedelta(seconds=self._start.read_model_patience_seconds)
         try:
-            await effects.project(changes)
+            try:
+                await effects.project(changes, within=None if self._held_up else patience)
+            except ActivityError as error:
+                if not isinstance(error.cause, TemporalTimeoutError):
+                    raise
+                self._held_up = True  # say so, then keep trying until it lands
+                self._show(monitoring.search_attribute_updates(data, today))
+                await effects.project(changes)
         except ActivityError as error:
             # Refused for good (the read model's constraints): retrying would refuse it again,
             # and the intervention must go on. Operators see it in the worker's log.
@@ -339,6 +356,10 @@ class InterventionWorkflow:
                 "read model refused changes up to audit entry %d: %s",
                 changes.version, error.cause or error,
             )
+        self._recorded = changes.version
+        if self._held_up and not after_reply.pending:
+            self._held_up = False
+            self._show(monitoring.search_attribute_updates(self._data, today))
 
     async def _sleep_until_next_notice(self, after_reply: AfterReply) -> None:
         """Like `_wait_for_next_notice`, but a timer outlives a command that leaves the next

@@ -42,6 +42,8 @@ NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
 OPEN_ACTIONS = SearchAttributeKey.for_int("OpenActions")
 OVERDUE_ACTIONS = SearchAttributeKey.for_int("OverdueActions")
 ESCALATED = SearchAttributeKey.for_bool("Escalated")
+# Audit entries not yet in the read model; set only while recording is held up (an outage).
+READ_MODEL_BEHIND = SearchAttributeKey.for_int("ReadModelBehind")
 
 ALL_KEYS: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
     INTERVENTION_TYPE,
@@ -52,6 +54,7 @@ ALL_KEYS: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
     OPEN_ACTIONS,
     OVERDUE_ACTIONS,
     ESCALATED,
+    READ_MODEL_BEHIND,
 )
 
 
