@@ -103,12 +103,20 @@ class BankHolidays(BaseModel):
     days: tuple[date, ...]
 
     def calendar(self) -> Calendar:
-        by_year: dict[int, frozenset[date]] = {
-            year: frozenset(d for d in self.days if d.year == year)
-            for year in range(self.first_year, self.last_year + 1)
-        }
-        empty: frozenset[date] = frozenset()
-        return Calendar(lambda year: by_year.get(year, empty))
+        return _calendar_of(self)
+
+
+@lru_cache(maxsize=16)
+def _calendar_of(holidays: BankHolidays) -> Calendar:
+    # One calendar for every intervention started in the same year: a worker holding
+    # thousands of them keeps one copy. It is a pure function of its input, so sharing it
+    # between workflows changes nothing they compute.
+    by_year: dict[int, frozenset[date]] = {
+        year: frozenset(d for d in holidays.days if d.year == year)
+        for year in range(holidays.first_year, holidays.last_year + 1)
+    }
+    empty: frozenset[date] = frozenset()
+    return Calendar(lambda year: by_year.get(year, empty))
 
 
 def bank_holidays(from_year: int, years_ahead: int = YEARS_AHEAD) -> BankHolidays:

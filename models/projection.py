@@ -9,6 +9,8 @@ model to, so a repeated or late attempt changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -27,7 +29,7 @@ from models.intervention import (
     State,
 )
 
-__all__ = ["InterventionSummary", "OutboxMessage", "ProjectChanges", "changes_since"]
+__all__ = ["InterventionSummary", "OutboxMessage", "ProjectChanges", "Recorded", "changes_since"]
 
 
 class InterventionSummary(BaseModel):
@@ -87,6 +89,32 @@ class ProjectChanges(BaseModel):
         return self.summary.version
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the read model was last given, as much as a difference needs. The lists are
+    copies, their items shared: items are replaced when they change, never changed in place."""
+
+    chair: str | None
+    panel: tuple[PanelMember, ...]
+    deadlines: tuple[Deadline, ...]
+    meetings: tuple[Meeting, ...]
+    findings: tuple[Finding, ...]
+    actions: tuple[Action, ...]
+    audit_length: int
+
+    @classmethod
+    def of(cls, data: InterventionData) -> Recorded:
+        return cls(
+            chair=data.chair,
+            panel=tuple(data.panel),
+            deadlines=tuple(data.deadlines),
+            meetings=tuple(data.meetings),
+            findings=tuple(data.findings),
+            actions=tuple(data.actions),
+            audit_length=len(data.audit),
+        )
+
+
 def _closed_at(data: InterventionData) -> datetime | None:
     if not data.state.terminal:
         return None
@@ -125,26 +153,28 @@ def summarize(data: InterventionData, today: date) -> InterventionSummary:
 _Row = TypeVar("_Row", Meeting, Finding, Action)
 
 
-def _changed(before: list[_Row], after: list[_Row]) -> list[_Row]:
+def _changed(before: Sequence[_Row], after: list[_Row]) -> list[_Row]:
     known = {row.id: row for row in before}
     return [row for row in after if known.get(row.id) != row]
 
 
-def _without_progress(actions: list[Action]) -> list[Action]:
+def _without_progress(actions: Sequence[Action]) -> list[Action]:
     # Progress notes are part of the audit, not of the action's row.
     return [a.model_copy(update={"progress": []}) for a in actions]
 
 
 def changes_since(
-    before: InterventionData | None,
+    before: Recorded | None,
     after: InterventionData,
     today: date,
     key: str,
     messages: list[OutboxMessage],
 ) -> ProjectChanges:
     """The projection taking the read model from `before` (None: nothing yet) to `after`."""
-    seen = len(before.audit) if before else 0
-    panel_changed = before is None or (before.panel, before.chair) != (after.panel, after.chair)
+    seen = before.audit_length if before else 0
+    panel_changed = before is None or (before.panel, before.chair) != (
+        tuple(after.panel), after.chair
+    )
     return ProjectChanges(
         idempotency_key=key,
         summary=summarize(after, today),
@@ -152,7 +182,7 @@ def changes_since(
         panel=list(after.panel) if panel_changed else None,
         deadlines=(
             list(after.deadlines)
-            if before is None or before.deadlines != after.deadlines
+            if before is None or before.deadlines != tuple(after.deadlines)
             else None
         ),
         meetings=_changed(before.meetings if before else [], after.meetings),

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from models.intervention import AuditEntry, InterventionData, SentNotice, State
     from models.lifecycle import Lifecycle
     from models.messages import notice_message
-    from models.projection import changes_since
+    from models.projection import Recorded, changes_since
     from models.registry import (
         COMMANDS,
         CommandSpec,
@@ -69,7 +69,7 @@ class InterventionWorkflow:
         # Chosen in `run`: how dates are planned and effects handed over (see planners.py).
         self._planner: Planner = RoundTrips(start.intervention_id)
         self._after_reply: AfterReply | None = None
-        self._projected: InterventionData | None = None
+        self._projected: Recorded | None = None
         # The audit length the read model is known to hold, and whether recording is held up.
         self._recorded = len(start.resume_from.audit) if start.resume_from else 0
         self._held_up = False
@@ -338,7 +338,7 @@ class InterventionWorkflow:
         key = f"{workflow.info().workflow_id}:project:{len(data.audit)}"
         changes = changes_since(self._projected, data, today, key, messages)
         # Commands answered while the activity runs are diffed against what it carries.
-        self._projected = data.model_copy(deep=True)
+        self._projected = Recorded.of(data)
         patience = timedelta(seconds=self._start.read_model_patience_seconds)
         try:
             try:
