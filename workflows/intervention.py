@@ -7,7 +7,7 @@ reminder, escalation or nudge is due, and wakes early whenever a command changes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -55,8 +55,9 @@ def _refusal(error: ProblemError) -> ApplicationError:
     return ApplicationError(str(error), problems, type=error.error_type, non_retryable=True)
 
 
-@workflow.defn(name="Intervention")
 class InterventionWorkflow:
+    """One intervention. Its command updates are added from the registry below the class."""
+
     @workflow.init
     def __init__(self, start: StartIntervention) -> None:
         self._start = start
@@ -75,26 +76,6 @@ class InterventionWorkflow:
         self._held_up = False
         self._timer: asyncio.Future[None] | None = None
         self._timer_due: datetime | None = None
-        for spec in COMMANDS.values():
-            workflow.set_update_handler(
-                spec.name, self._handler(spec), validator=self._validator(spec)
-            )
-
-    def _handler(self, spec: CommandSpec) -> Callable[[c.Command], Awaitable[CommandResult]]:
-        async def handle(cmd: c.Command) -> CommandResult:
-            return await self._handle(spec.event, cmd)
-
-        # The SDK decodes an update's argument by its handler's annotations.
-        handle.__annotations__ = {"cmd": spec.contract, "return": CommandResult}
-        handle.__doc__ = spec.summary
-        return handle
-
-    def _validator(self, spec: CommandSpec) -> Callable[[c.Command], None]:
-        def validate(cmd: c.Command) -> None:
-            self._validate(spec.event, cmd)
-
-        validate.__annotations__ = {"cmd": spec.contract, "return": None}
-        return validate
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:
@@ -399,3 +380,26 @@ class InterventionWorkflow:
         if limit is not None and info.get_current_history_length() >= limit:
             return True
         return info.is_continue_as_new_suggested()
+
+
+def _command_update(spec: CommandSpec) -> Any:
+    """The update for one registry entry: named as the command, described by its contract's
+    summary, its argument decoded as the contract (by the annotations), validated first."""
+
+    async def handle(self: InterventionWorkflow, cmd: c.Command) -> CommandResult:
+        return await self._handle(spec.event, cmd)
+
+    def validate(self: InterventionWorkflow, cmd: c.Command) -> None:
+        self._validate(spec.event, cmd)
+
+    handle.__annotations__ = {"cmd": spec.contract, "return": CommandResult}
+    validate.__annotations__ = {"cmd": spec.contract, "return": None}
+    handle.__name__ = handle.__qualname__ = spec.name
+    update = workflow.update(name=spec.name, description=spec.summary)(handle)
+    update.validator(validate)
+    return update
+
+
+for _spec in COMMANDS.values():
+    setattr(InterventionWorkflow, _spec.name, _command_update(_spec))
+workflow.defn(name="Intervention")(InterventionWorkflow)  # returns the class it defines

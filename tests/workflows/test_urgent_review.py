@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 from sqlmodel import Session, select
+from temporalio.api.history.v1 import HistoryEvent
 
 from models.commands import Event
 from models.errors import ErrorType, InterventionError
@@ -203,11 +205,20 @@ async def test_unknown_type_is_refused_before_starting(dev: Harness) -> None:
     assert "urgent_risk_review" in refused.value.problems[0].rule
 
 
+async def _timers_started(h: Harness, intervention_id: str) -> list[HistoryEvent]:
+    for _ in range(200):  # up to 10 s
+        history = await h.client.get_workflow_handle(intervention_id).fetch_history()
+        timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
+        if timers:
+            return timers
+        await asyncio.sleep(0.05)
+    return []
+
+
 async def test_the_wait_for_the_next_notice_has_a_readable_summary(dev: Harness) -> None:
     intervention_id = await _started(dev)
-    await dev.settled(intervention_id)  # the start's effects handed over, the loop asleep
-    history = await dev.client.get_workflow_handle(intervention_id).fetch_history()
-    timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
+    # Once the start's effects are handed over, the loop goes to sleep until the first notice.
+    timers = await _timers_started(dev, intervention_id)
     assert timers, "the workflow should be waiting on a timer for its first reminder"
     summary = json.loads(timers[-1].user_metadata.summary.data)
     assert summary.startswith("reminder to coordinator: convene panel due ")
