@@ -25,13 +25,14 @@ from models.intervention import Deadline as DeadlineValue
 from models.intervention import InterventionData
 from models.intervention import Meeting as MeetingValue
 from models.intervention import PanelMember as PanelMemberValue
-from models.projection import InterventionSummary, ProjectChanges, summarize
+from models.projection import ProjectChanges, summarize
 from models.tables import (
     Action,
     AuditEntry,
     Deadline,
     Finding,
     Intervention,
+    InterventionPublic,
     Meeting,
     Notification,
     NotificationStatus,
@@ -52,7 +53,7 @@ def _newest(data: InterventionData) -> AuditRecord | None:
     return max(data.audit, key=lambda e: e.seq, default=None)
 
 
-def _intervention_row(summary: InterventionSummary) -> Row:
+def _intervention_row(summary: InterventionPublic) -> Row:
     return _plain(summary.model_dump())
 
 
@@ -165,7 +166,7 @@ class RecordingActivities:
                 f"read model rejected the snapshot of {data.intervention_id}: {_describe(exc)}"
             ) from None
 
-    def _upsert_intervention(self, conn: Connection, summary: InterventionSummary) -> bool:
+    def _upsert_intervention(self, conn: Connection, summary: InterventionPublic) -> bool:
         """Insert or replace the row; False when the stored version is the same or newer."""
         row = _intervention_row(summary)
         stmt = self._insert(Intervention).values(row)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from models.catalogue import RiskBand
 from models.effects import Message
 from models.intervention import (
     Action,
@@ -26,37 +25,10 @@ from models.intervention import (
     InterventionData,
     Meeting,
     PanelMember,
-    State,
 )
+from models.tables import InterventionPublic
 
-__all__ = ["InterventionSummary", "OutboxMessage", "ProjectChanges", "Recorded", "changes_since"]
-
-
-class InterventionSummary(BaseModel):
-    """The intervention's own row in the read model."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    type_code: str
-    type_name: str
-    provider_code: str
-    provider_name: str
-    site: str
-    state: State
-    likelihood: int
-    impact: int
-    score: int
-    risk_band: RiskBand
-    coordinator: str
-    started_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    next_deadline: date | None
-    open_actions: int
-    overdue_actions: int
-    escalated: bool
-    version: int
+__all__ = ["OutboxMessage", "ProjectChanges", "Recorded", "changes_since", "summarize"]
 
 
 class OutboxMessage(BaseModel):
@@ -70,7 +42,7 @@ class ProjectChanges(BaseModel):
     """Everything that changed since the last projection, and the messages it announces."""
 
     idempotency_key: str
-    summary: InterventionSummary
+    summary: InterventionPublic  # the intervention's own row
     chair: str | None = None
     panel: list[PanelMember] | None = None  # None: unchanged; else the whole panel
     deadlines: list[Deadline] | None = None  # None: unchanged; else the whole list
@@ -123,9 +95,9 @@ def _closed_at(data: InterventionData) -> datetime | None:
     return newest.at if newest else data.started_at
 
 
-def summarize(data: InterventionData, today: date) -> InterventionSummary:
+def summarize(data: InterventionData, today: date) -> InterventionPublic:
     newest = max(data.audit, key=lambda e: e.seq, default=None)
-    return InterventionSummary(
+    return InterventionPublic(
         id=data.intervention_id,
         type_code=data.type.code,
         type_name=data.type.name,

@@ -66,5 +66,6 @@ async def test_continue_as_new_keeps_state_and_takes_commands(dev: Harness) -> N
     assert final.data.findings
     assert final.data.deadlines
     # The start's effects happen once: continuing as new does not start the intervention again.
+    await dev.settled(start.intervention_id)
     started = [m for m in dev.notifier.sent if m.subject.startswith("Quality intervention started")]
     assert len(started) == 1

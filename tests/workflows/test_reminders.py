@@ -132,6 +132,7 @@ async def test_rescheduled_meeting_moves_its_reminders(clocked: Harness) -> None
         ("meeting_reminder", "panel", date(2030, 12, 17)),
         ("meeting_reminder", "panel", date(2030, 12, 19)),
     ]
+    await clocked.settled(intervention_id)
     panel_messages = [m for m in clocked.notifier.sent if "meeting M1" in m.subject]
     assert len(panel_messages) == 2
     assert len(panel_messages[0].to) == 4
