@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from models.intervention import AuditEntry, InterventionData, SentNotice, State
     from models.lifecycle import Lifecycle
     from models.messages import notice_message
+    from models.outbox import NoteResend, message_name
     from models.projection import changes_since
     from models.registry import (
         COMMANDS,
@@ -34,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         deadlines_met,
         deadlines_started,
     )
-    from models.schedule import SYSTEM_ACTOR, Notice, NoticeKind
+    from models.schedule import RESEND, SYSTEM_ACTOR, Notice, NoticeKind
     from models.status import CommandResult, InterventionStatus, describe
     from workflows import effects, monitoring
     from workflows.planners import AfterReply, Planner, RoundTrips
@@ -143,6 +144,25 @@ class InterventionWorkflow:
         """Completes once the start is planned; sent together with the start."""
         await workflow.wait_condition(lambda: self._started)
         return self.status()
+
+    @workflow.update(name="note_resend")
+    async def note_resend(self, note: NoteResend) -> int:
+        """An operator put one of this intervention's messages back in line: the audit says
+        who, and which message (never to whom). Not a lifecycle command: any state takes it.
+        Returns the audit entry's number."""
+        await workflow.wait_condition(lambda: self._started)
+        async with self._lock:
+            name = message_name(note.key, self._data.intervention_id)
+            self._audit(self._data, RESEND, note.actor, self._data.state, None,
+                        f"message {name} queued again ({note.was.value} after "
+                        f"{note.attempts} attempts)")
+            await self._replan_and_publish(None, announce=False)
+            return len(self._data.audit)
+
+    @note_resend.validator
+    def _check_resend(self, note: NoteResend) -> None:
+        if not note.key.startswith(f"{self._data.intervention_id}:"):
+            raise ValueError(f"message {note.key} is not one of this intervention's")
 
     # -- the one path every command takes ------------------------------------------------------
 
