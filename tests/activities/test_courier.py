@@ -20,7 +20,7 @@ from core.outbox import requeue
 from models.tables import Notification
 from models.tables import NotificationStatus as Status
 from tests.proxy import TcpProxy
-from tests.relay import HANG, SENDER, Relay, eventually, relay, smtp_notifier
+from tests.relay import HANG, SENDER, eventually, relay, smtp_notifier
 
 KEY = "intervention-00000000-0000-4000-8000-000000000001:1:notify:provider-lead"
 FAST = {"first_pause": timedelta(milliseconds=50), "poll": timedelta(milliseconds=20)}
@@ -85,7 +85,7 @@ async def test_a_550_is_a_dead_letter_with_its_reason_and_a_resend_delivers_it_o
         _queue(engine)
         async with _running(_courier(engine, smtp_notifier(smtp))):
             await eventually(lambda: _status_is(engine, Status.DEAD), "dead after the 550")
-            status, attempts, error = _row(engine)
+            _, attempts, error = _row(engine)
             assert (attempts, error) == (1, "SMTPDataError 550")
             assert smtp.copies == []
 
@@ -178,8 +178,8 @@ async def test_a_late_outcome_of_an_expired_claim_does_not_overwrite_the_next_on
 
 
 @pytest.mark.postgres
-async def test_a_send_that_completes_while_the_database_is_down_is_sent_again_under_one_message_id(  # noqa: E501
-    postgres_url: str, engine: Engine, database_url: str, caplog: pytest.LogCaptureFixture,
+async def test_a_send_that_completes_while_the_database_is_down_is_sent_again_under_one_message_id(
+    engine: Engine, caplog: pytest.LogCaptureFixture,
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("the database is taken away through a TCP proxy to PostgreSQL")
