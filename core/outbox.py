@@ -23,7 +23,7 @@ from models.schedule import RESEND
 from models.tables import AuditEntry, Intervention, Notification
 from models.tables import NotificationStatus as Status
 
-__all__ = ["OutboxEntry", "message", "requeue", "resend", "undelivered"]
+__all__ = ["OutboxEntry", "message", "requeue", "resend", "resendable", "undelivered"]
 
 
 def _age(created_at: datetime, now: datetime) -> int:
@@ -68,7 +68,8 @@ def message(engine: Engine, key: str) -> OutboxEntry:
     return rows[0]
 
 
-def _resendable(engine: Engine, key: str) -> OutboxEntry:
+def resendable(engine: Engine, key: str) -> OutboxEntry:
+    """The message, if it may be resent; else why not."""
     entry = message(engine, key)
     if entry.status not in RESENDABLE:
         raise InterventionError(
@@ -110,7 +111,7 @@ def _note_after_the_end(engine: Engine, entry: OutboxEntry, note: NoteResend) ->
 
 async def resend(service: Interventions, engine: Engine, key: str, actor: str) -> OutboxEntry:
     """Record the resend in the intervention's audit, then queue the message again."""
-    entry = await asyncio.to_thread(_resendable, engine, key)
+    entry = await asyncio.to_thread(resendable, engine, key)
     note = NoteResend(actor=actor, key=key, was=entry.status, attempts=entry.attempts)
     if await service.note_resend(entry.intervention_id, note) is None:
         await asyncio.to_thread(_note_after_the_end, engine, entry, note)
