@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, insert, select
 from sqlmodel import col
+from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 
 from activities.delivery import Courier, message_id_for
 from core.database import make_engine
@@ -209,3 +211,22 @@ async def test_a_send_that_completes_while_the_database_is_down_is_sent_again_un
 
     first, second = smtp.message_ids()
     assert first == second == message_id_for(KEY, SENDER)
+
+
+async def test_each_outcome_is_counted_on_the_workers_metric_meter(engine: Engine) -> None:
+    buffer = MetricBuffer(100)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
+    with relay() as smtp:
+        smtp.answers = ["451 4.3.0 Try again later", "550 5.1.1 Mailbox unavailable"]
+        _queue(engine, KEY)
+        _queue(engine, KEY.replace(":1:", ":2:"))
+        courier = Courier(engine, smtp_notifier(smtp), sender=SENDER,
+                          first_pause=timedelta(0), meter=runtime.metric_meter)
+        while await courier.deliver_due():
+            pass
+
+    counted: Counter[str] = Counter()
+    for update in buffer.retrieve_updates():
+        if update.metric.name == "qi_deliveries":
+            counted[str(update.attributes["outcome"])] += int(update.value)
+    assert counted == {"retry": 1, "dead": 1, "sent": 1}
