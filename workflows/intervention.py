@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from models.guards import start_problems
     from models.intervention import AuditEntry, InterventionData, SentNotice, State
     from models.lifecycle import Lifecycle
-    from models.messages import notice_message
+    from models.messages import notice_message, unaddressed
     from models.outbox import NoteResend, message_name
     from models.projection import changes_since
     from models.registry import (
@@ -48,6 +48,9 @@ _LATE_IS_POINTLESS = (NoticeKind.reminder, NoticeKind.meeting_reminder)
 # Commands are answered before anything is recorded or sent, and dates come from the calendar
 # in the input. Interventions whose history predates this keep their round trips.
 EFFECTS_AFTER_REPLY = "effects-after-reply"
+# An escalation to a quality lead or dean with no address is noted in the audit, not sent to
+# the coordinator instead; histories from before this sent it, and replay the same.
+UNADDRESSED_NOT_SENT = "unaddressed-escalations-not-sent"
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -246,7 +249,10 @@ class InterventionWorkflow:
             for notice in due:
                 # A reminder for a date already past says nothing useful; it is noted, not sent.
                 late = notice.kind in _LATE_IS_POINTLESS and (notice.due_on or today) < today
-                if not late:
+                nowhere = None if late else unaddressed(notice, data)
+                if nowhere is not None and not workflow.patched(UNADDRESSED_NOT_SENT):
+                    nowhere = None
+                if not late and nowhere is None:
                     await self._planner.send(
                         f"{workflow.info().workflow_id}:notice:{notice.key}",
                         notice_message(notice, data),
@@ -259,10 +265,11 @@ class InterventionWorkflow:
                         on=today,
                         recipient=notice.recipient,
                         about=notice.about,
-                        sent=not late,
+                        sent=not late and nowhere is None,
                     )
                 )
-                self._audit(data, notice.kind, SYSTEM_ACTOR, data.state, None, notice.summary)
+                summary = notice.summary + (f"; not sent: {nowhere}" if nowhere else "")
+                self._audit(data, notice.kind, SYSTEM_ACTOR, data.state, None, summary)
             if due:
                 await self._replan_and_publish(None, announce=False)
 
