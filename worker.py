@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker, WorkerConfig
 
 from activities.delivery import Courier
@@ -50,6 +51,8 @@ def build_worker(
     graceful_shutdown_timeout: timedelta = timedelta(),
     mail_from: str = "quality-team@example.nhs.uk",
     delivery_first_pause: timedelta = timedelta(seconds=30),
+    delivery_lease: timedelta = timedelta(minutes=5),
+    delivery_poll: timedelta = timedelta(seconds=2),
 ) -> InterventionWorker:
     """A worker for interventions, with its outbox delivery loop; the caller owns the executor
     and shuts it down.
@@ -58,8 +61,13 @@ def build_worker(
     The concurrency limits default to the SDK's; give the executor at least as many threads
     as `max_concurrent_activities`, or sync activities queue for a thread.
     On shutdown, activities still running get `graceful_shutdown_timeout` to finish before
-    they are cancelled (and retried elsewhere)."""
-    courier = Courier(engine, notifier, sender=mail_from, first_pause=delivery_first_pause)
+    they are cancelled (and retried elsewhere). The delivery loop counts its outcomes on the
+    client's runtime, so they are served with the SDK's metrics."""
+    runtime = client.service_client.config.runtime or Runtime.default()
+    courier = Courier(
+        engine, notifier, sender=mail_from, first_pause=delivery_first_pause,
+        lease=delivery_lease, poll=delivery_poll, meter=runtime.metric_meter,
+    )
     recording = RecordingActivities(engine, on_queued=courier.nudge)
     notifications = NotificationActivities(engine, notifier)
     worker = Worker(

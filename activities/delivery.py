@@ -15,7 +15,13 @@ message at the same time), sends, and records the outcome:
 
 A worker that dies mid-send leaves its claim to expire; the message is then sent again, with
 the same Message-ID. The outbox lives in the read model's database: while that is down,
-nothing is claimed and the loop waits.
+nothing is claimed and the loop waits; a send that completed while it was down is recorded
+nowhere, so its claim expires too and it is sent again, under the same Message-ID. An outcome
+is recorded only while the claim is the recorder's own (same status, same attempt): a courier
+that outlived its claim cannot undo what the next one did.
+
+Each attempt's outcome is counted on the worker's metric meter (the Temporal runtime's, served
+with the SDK's metrics): `qi_deliveries{outcome="sent"|"retry"|"unknown"|"dead"}`.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import aiosmtplib
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
+from temporalio.common import MetricCounter, MetricMeter
 
 from core.logging import intervention_context
 from core.notifier import Notifier
@@ -82,6 +89,7 @@ class Courier:
         lease: timedelta = timedelta(minutes=5),
         poll: timedelta = timedelta(seconds=2),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        meter: MetricMeter | None = None,
     ) -> None:
         self._engine = engine
         self._notifier = notifier
@@ -92,6 +100,9 @@ class Courier:
         self._clock = clock
         self._nudged = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._outcomes: MetricCounter = (meter or MetricMeter.noop).create_counter(
+            "qi_deliveries", "Delivery attempts by outcome: sent, retry, unknown, dead"
+        )
 
     def nudge(self) -> None:
         """Something was queued: look now rather than at the next poll. Safe from any thread."""
@@ -103,7 +114,8 @@ class Courier:
         while not stop.is_set():
             self._nudged.clear()
             try:
-                while await self.deliver_due():
+                # Stopping waits for the message in hand, not for the whole outbox.
+                while not stop.is_set() and await self.deliver_due(stop):
                     pass
             except SQLAlchemyError as exc:
                 log.warning("outbox unreachable (%s); delivery waits", type(exc).__name__)
@@ -112,10 +124,13 @@ class Courier:
             for waiting in waits:
                 waiting.cancel()
 
-    async def deliver_due(self) -> int:
-        """One pass: deliver every message due now; how many were attempted."""
+    async def deliver_due(self, stop: asyncio.Event | None = None) -> int:
+        """One pass: deliver every message due now (until `stop` is set); how many were
+        attempted."""
         attempted = 0
         for key, status, attempts in await asyncio.to_thread(self._due):
+            if stop is not None and stop.is_set():
+                break
             if await asyncio.to_thread(self._claim, key, status, attempts):
                 attempted += 1
                 await self._deliver(key, attempts + 1)
@@ -176,10 +191,16 @@ class Courier:
             pause = min(self._first_pause * 2 ** (attempt - 1), _MAX_PAUSE)
             log.warning("message %s not delivered (attempt %d, %s): %s",
                         key, attempt, status.value, reason)
-            await asyncio.to_thread(self._settle, key, status, reason, pause)
+            self._count(status)
+            await asyncio.to_thread(self._settle, key, attempt, status, reason, pause)
             return
-        await asyncio.to_thread(self._settle, key, Status.SENT, None, None)
+        self._count(Status.SENT)
+        await asyncio.to_thread(self._settle, key, attempt, Status.SENT, None, None)
         log.info("message %s sent (attempt %d)", key, attempt)
+
+    def _count(self, status: Status) -> None:
+        outcome = "retry" if status is Status.QUEUED else status.value
+        self._outcomes.add(1, {"outcome": outcome})
 
     def _load(self, key: str) -> tuple[str, list[str], str, str | None]:
         query = select(
@@ -191,7 +212,8 @@ class Courier:
         return intervention_id, list(recipients), subject, body
 
     def _settle(
-        self, key: str, status: Status, reason: str | None, pause: timedelta | None
+        self, key: str, attempt: int, status: Status, reason: str | None,
+        pause: timedelta | None,
     ) -> None:
         now = self._clock()
         values: dict[str, object] = {"status": status.value, "claimed_until": None,
@@ -202,5 +224,11 @@ class Courier:
             values["next_attempt_at"] = now + pause
         with self._engine.begin() as conn:
             conn.execute(
-                update(Notification).where(col(Notification.idempotency_key) == key).values(values)
+                update(Notification)
+                .where(
+                    col(Notification.idempotency_key) == key,
+                    col(Notification.status) == Status.SENDING.value,
+                    col(Notification.attempts) == attempt,
+                )
+                .values(values)
             )

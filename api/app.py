@@ -22,7 +22,7 @@ from api.deps import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
 from api.observability import RequestMetrics
-from api.routes import commands, exports, interventions, types
+from api.routes import commands, exports, interventions, outbox, types
 from core.database import make_engine
 from core.interventions import Interventions
 from core.metrics import CommandCounters
@@ -61,7 +61,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(NoStore)
     app.add_middleware(RequestMetrics, registry=request_metrics)
-    for module in (types, interventions, commands, exports, observability):
+    for module in (types, interventions, commands, exports, outbox, observability):
         app.include_router(module.router)
     return app
 

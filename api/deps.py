@@ -100,6 +100,7 @@ def permitted(operation: Operation | Event) -> Callable[[Request, ApiUserPublic]
 Reader = Annotated[Caller, Depends(permitted(Operation.read))]
 Exporter = Annotated[Caller, Depends(permitted(Operation.export))]
 Starter = Annotated[Caller, Depends(permitted(Operation.start))]
+Operator = Annotated[Caller, Depends(permitted(Operation.outbox))]
 
 IdempotencyKey = Annotated[
     str | None,

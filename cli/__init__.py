@@ -14,7 +14,7 @@ from typing import NoReturn
 import click
 from pydantic import ValidationError
 
-from cli import admin, interventions, run
+from cli import admin, interventions, outbox, run
 from cli.exit_codes import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, exit_code_for
 from cli.output import fail, print_error
 from core.logging import configure_logging
@@ -42,7 +42,7 @@ for _command in (
     interventions.types, interventions.diagram, interventions.start, interventions.show,
     interventions.preview, interventions.list_, interventions.audit,
     *interventions.lifecycle_commands(),
-    admin.users, admin.tokens,
+    admin.users, admin.tokens, outbox.outbox,
 ):
     cli.add_command(_command)
 

@@ -82,3 +82,22 @@ def print_audit(console: Console, rows: Sequence[Any]) -> None:
         grid.add_row(str(r.seq), f"{r.at:%Y-%m-%d %H:%M}", r.actor, r.summary,
                      escape(r.reason or ""))
     console.print(grid)
+
+
+def print_outbox(console: Console, rows: Sequence[Any]) -> None:
+    grid = Table("key", "intervention", "to", "subject", "status", "attempts", "last error",
+                 "age", title="Outbox: not delivered, oldest first")
+    for row in rows:
+        grid.add_row(
+            escape(row.key), row.intervention_id, escape(", ".join(row.recipients)),
+            escape(row.subject), row.status.value, str(row.attempts),
+            escape(row.last_error or "-"), _age(row.age_seconds),
+        )
+    console.print(grid)
+
+
+def _age(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -29,6 +29,7 @@ from models.commands import Command, Event, StartIntervention, StartRequest
 from models.errors import ErrorType, InterventionError, Problem, ProblemError
 from models.guards import start_problems
 from models.intervention import Contacts, InterventionData
+from models.outbox import NoteResend
 from models.registry import COMMANDS
 from models.status import CommandResult, InterventionStatus
 from workflows import monitoring
@@ -250,6 +251,25 @@ class Interventions:
                      f"{status.data.state} and takes no more commands")],
             ErrorType.COMMAND_REFUSED,
         )
+
+    async def note_resend(self, intervention_id: str, note: NoteResend) -> int | None:
+        """Record in the intervention's audit that `note.actor` resent a message; the audit
+        entry's number, or None when the workflow has ended and takes no more entries."""
+        handle = self._handle(intervention_id)
+        try:
+            seq: int = await handle.execute_update(
+                "note_resend", note, result_type=int,
+                # Once per message and attempt count: a retried resend is noted once.
+                id=f"resend:{note.key}:{note.attempts}",
+            )
+        except WorkflowUpdateFailedError as error:
+            raise _from_failure(error) from None
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                await self.status(intervention_id)  # raises UnknownReference if unknown
+                return None
+            raise
+        return seq
 
     async def status(self, intervention_id: str) -> InterventionStatus:
         handle = self._handle(intervention_id)

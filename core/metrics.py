@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -35,6 +36,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Scheduled notices (reminders, escalations, progress reminders, nudges) are sent under keys
 # `<workflow id>:notice:<notice key>`; a step's own announcements under `<id>:<n>:notify:<name>`.
 _NOTICE_KEY = ":notice:"
+_UNDELIVERED = (NotificationStatus.QUEUED, NotificationStatus.SENDING, NotificationStatus.UNKNOWN)
 
 
 class CommandCounters(Collector):
@@ -66,8 +68,11 @@ class CommandCounters(Collector):
 class ReadModelCollector(Collector):
     """Interventions, actions and notifications as the read model holds them now."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._engine = engine
+        self._clock = clock
 
     def collect(self) -> Iterator[Metric]:
         yield from self._interventions()
@@ -122,10 +127,15 @@ class ReadModelCollector(Collector):
             "kind=notification for a step's announcements",
             labels=["kind"],
         )
-        unconfirmed = GaugeMetricFamily(
-            "qi_notifications_unconfirmed",
-            "Sends claimed and not confirmed: under way, or cut off mid-send (never retried, "
-            "in case they arrived)",
+        by_status = GaugeMetricFamily(
+            "qi_outbox_messages",
+            "Messages in the outbox by status: queued, sending, sent, unknown (cut off, sent "
+            "again), dead (refused for good; `qi outbox resend` after fixing)",
+            labels=["status"],
+        )
+        oldest = GaugeMetricFamily(
+            "qi_outbox_oldest_undelivered_seconds",
+            "Age of the oldest message queued, sending or unknown; 0 when there is none",
         )
         key = col(Notification.idempotency_key)
         kind = case((key.contains(_NOTICE_KEY, autoescape=True), "reminder"),
@@ -133,16 +143,29 @@ class ReadModelCollector(Collector):
         query = select(kind, col(Notification.status), func.count()).group_by(
             kind, col(Notification.status)
         )
+        undelivered = col(Notification.status).in_([s.value for s in _UNDELIVERED])
+        first = select(func.min(col(Notification.created_at))).where(undelivered)
         counts: Counter[tuple[str, str]] = Counter()
         with self._engine.connect() as conn:
             for label, status, count in conn.execute(query):
                 counts[(label, status)] = count
+            created = conn.execute(first).scalar_one_or_none()
         for label in ("notification", "reminder"):
             sent.add_metric([label], counts[(label, NotificationStatus.SENT.value)])
-        unconfirmed.add_metric([], sum(
-            n for (_, status), n in counts.items() if status == NotificationStatus.SENDING.value
-        ))
-        yield from (sent, unconfirmed)
+        for state in NotificationStatus:
+            by_status.add_metric([state.value], sum(
+                n for (_, status), n in counts.items() if status == state.value
+            ))
+        oldest.add_metric([], _age_seconds(created, self._clock()))
+        yield from (sent, by_status, oldest)
+
+
+def _age_seconds(created: datetime | None, now: datetime) -> float:
+    if created is None:
+        return 0.0
+    if created.tzinfo is None:  # SQLite returns what it stored, without the zone
+        created = created.replace(tzinfo=UTC)
+    return max(0.0, (now - created).total_seconds())
 
 
 def business_metrics(engine: Engine, *, counters: CommandCounters | None = None) -> str:

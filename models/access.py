@@ -29,6 +29,7 @@ class Operation(StrEnum):
     read = "read"  # the catalogue, lists, status, audit trail, schedules
     export = "export"  # CSV of interventions and actions
     start = "start"
+    outbox = "outbox"  # list undelivered mail, resend a dead or unknown message
 
 
 OPERATIONS: tuple[Operation | Event, ...] = (*Operation, *COMMANDS)
@@ -38,7 +39,7 @@ _ALL = Reach.all
 # Who may do what besides the lifecycle commands; who may send each command is the command's
 # own entry in the registry (coordinators may send every one).
 _OPERATIONS: Mapping[Role, Mapping[Operation | Event, Reach]] = {
-    Role.coordinator: dict.fromkeys(Operation, _ALL),
+    Role.coordinator: dict.fromkeys(Operation, _ALL),  # outbox: coordinators only
     Role.dean: {Operation.read: _ALL, Operation.export: _ALL},
     Role.panel_member: {Operation.read: _ALL, Operation.export: _ALL},
     # Provider leads see their provider's interventions and nothing of other providers.

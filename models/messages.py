@@ -14,6 +14,7 @@ __all__ = [
     "recipients",
     "report_issued",
     "started",
+    "unaddressed",
 ]
 
 
@@ -85,20 +86,60 @@ def recipients(data: InterventionData, who: Recipient, action_id: str | None = N
     return [data.coordinator_email]
 
 
+_SUBJECT = {
+    NoticeKind.reminder: "Reminder: {about} due on {due}",
+    NoticeKind.meeting_reminder: "Meeting reminder: {about} booked for {due}",
+    NoticeKind.progress: "Progress update requested: {about}",
+    NoticeKind.stall: "Stalled intervention: {about}",
+}
 _OPENING = {
     NoticeKind.reminder: "Reminder: {about} is due on {due}.",
     NoticeKind.meeting_reminder: "Reminder: {about} is booked for {due}.",
     NoticeKind.escalation: "Escalation: {about} was due on {due} and has not been met.",
     NoticeKind.progress: "Please send a progress update on the open actions.",
-    NoticeKind.stall: "Nothing has happened on this intervention ({about}).",
+    NoticeKind.stall: "Nothing has been recorded on this intervention since a coordinator's "
+    "last command ({about}).",
 }
+_ESCALATED_TO = {
+    Recipient.quality_lead: "the quality lead",
+    Recipient.dean: "the Postgraduate Dean",
+}
+
+
+def _escalation_subject(notice: Notice, data: InterventionData) -> str:
+    """The rung says who it goes to; the chain's last rung says it is the last."""
+    last = notice.step + 1 >= len(data.type.sla.escalation_chain)
+    to = _ESCALATED_TO.get(notice.recipient)
+    level = ("Final escalation" if last else f"Escalation {notice.step + 1}") + (
+        f" to {to}" if to else "")
+    return f"{level}: {notice.about} overdue since {notice.due_on}"
+
+
+def unaddressed(notice: Notice, data: InterventionData) -> str | None:
+    """Why an escalation cannot go where its rung says (no quality lead or dean address is
+    configured), or None. Such a notice is noted in the audit, not sent to the coordinator
+    again under another name."""
+    contacts = data.contacts
+    if notice.kind is not NoticeKind.escalation:
+        return None
+    if notice.recipient is Recipient.quality_lead and not (
+        contacts and contacts.quality_lead_email
+    ):
+        return "no quality lead address is configured (QI_QUALITY_LEAD_EMAIL)"
+    if notice.recipient is Recipient.dean and not (contacts and contacts.dean_email):
+        return "no Postgraduate Dean address is configured (QI_DEAN_EMAIL)"
+    return None
 
 
 def notice_message(notice: Notice, data: InterventionData) -> Message:
     due = notice.due_on.isoformat() if notice.due_on else ""
     opening = _OPENING[notice.kind].format(about=notice.about, due=due)
+    if notice.kind is NoticeKind.escalation:
+        subject = _escalation_subject(notice, data)
+    else:
+        subject = _SUBJECT[notice.kind].format(about=notice.about, due=due)
     return Message(
         to=recipients(data, notice.recipient, notice.action_id),
-        subject=f"{opening.split(':')[0]}: {notice.about} - {_heading(data)}",
+        subject=f"{subject} - {_heading(data)}",
         body=f"{opening}\n{_footer(data)}",
     )

@@ -16,7 +16,15 @@ from models.calendar import Calendar
 from models.catalogue import Recipient, SlaProfile
 from models.intervention import DeadlineKind, InterventionData, State
 
-__all__ = ["Notice", "NoticeKind", "add_months", "notices_for_due", "plan_notices"]
+__all__ = [
+    "RESEND",
+    "SYSTEM_ACTOR",
+    "Notice",
+    "NoticeKind",
+    "add_months",
+    "notices_for_due",
+    "plan_notices",
+]
 
 _MAX_PROGRESS_REMINDERS = 36
 
@@ -176,7 +184,8 @@ def _progress_notices(data: InterventionData, today: date, cal: Calendar) -> lis
 
 def _stall_notice(data: InterventionData, cal: Calendar) -> list[Notice]:
     last = max(
-        (a for a in data.audit if a.actor != SYSTEM_ACTOR), key=lambda a: a.seq, default=None
+        (a for a in data.audit if a.actor != SYSTEM_ACTOR and a.command not in _NOT_ACTIVITY),
+        key=lambda a: a.seq, default=None,
     )
     if last is None:
         return []
@@ -194,6 +203,9 @@ def _stall_notice(data: InterventionData, cal: Calendar) -> list[Notice]:
 
 
 SYSTEM_ACTOR = "system"
+# Audit entries an operator makes about mail, not about the intervention: no stall ends there.
+RESEND = "resend_message"
+_NOT_ACTIVITY = (RESEND,)
 
 
 def plan_notices(data: InterventionData, today: date, cal: Calendar) -> list[Notice]:

@@ -25,7 +25,8 @@ with workflow.unsafe.imports_passed_through():
     from models.guards import start_problems
     from models.intervention import AuditEntry, InterventionData, SentNotice, State
     from models.lifecycle import Lifecycle
-    from models.messages import notice_message
+    from models.messages import notice_message, unaddressed
+    from models.outbox import NoteResend, message_name
     from models.projection import Recorded, changes_since
     from models.registry import (
         COMMANDS,
@@ -35,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
         deadlines_met,
         deadlines_started,
     )
-    from models.schedule import SYSTEM_ACTOR, Notice, NoticeKind
+    from models.schedule import RESEND, SYSTEM_ACTOR, Notice, NoticeKind
     from models.status import CommandResult, InterventionStatus, describe
     from workflows import effects, monitoring
     from workflows.planners import AfterReply, Planner, RoundTrips
@@ -48,6 +49,9 @@ _LATE_IS_POINTLESS = (NoticeKind.reminder, NoticeKind.meeting_reminder)
 # Commands are answered before anything is recorded or sent, and dates come from the calendar
 # in the input. Interventions whose history predates this keep their round trips.
 EFFECTS_AFTER_REPLY = "effects-after-reply"
+# An escalation to a quality lead or dean with no address is noted in the audit, not sent to
+# the coordinator instead; histories from before this sent it, and replay the same.
+UNADDRESSED_NOT_SENT = "unaddressed-escalations-not-sent"
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -128,6 +132,25 @@ class InterventionWorkflow:
         """Completes once the start is planned; sent together with the start."""
         await workflow.wait_condition(lambda: self._started)
         return self.status()
+
+    @workflow.update(name="note_resend")
+    async def note_resend(self, note: NoteResend) -> int:
+        """An operator put one of this intervention's messages back in line: the audit says
+        who, and which message (never to whom). Not a lifecycle command: any state takes it.
+        Returns the audit entry's number."""
+        await workflow.wait_condition(lambda: self._started)
+        async with self._lock:
+            name = message_name(note.key, self._data.intervention_id)
+            self._audit(self._data, RESEND, note.actor, self._data.state, None,
+                        f"message {name} queued again ({note.was.value} after "
+                        f"{note.attempts} attempts)")
+            await self._replan_and_publish(None, announce=False)
+            return len(self._data.audit)
+
+    @note_resend.validator
+    def _check_resend(self, note: NoteResend) -> None:
+        if not note.key.startswith(f"{self._data.intervention_id}:"):
+            raise ValueError(f"message {note.key} is not one of this intervention's")
 
     # -- the one path every command takes ------------------------------------------------------
 
@@ -211,7 +234,10 @@ class InterventionWorkflow:
             for notice in due:
                 # A reminder for a date already past says nothing useful; it is noted, not sent.
                 late = notice.kind in _LATE_IS_POINTLESS and (notice.due_on or today) < today
-                if not late:
+                nowhere = None if late else unaddressed(notice, data)
+                if nowhere is not None and not workflow.patched(UNADDRESSED_NOT_SENT):
+                    nowhere = None
+                if not late and nowhere is None:
                     await self._planner.send(
                         f"{workflow.info().workflow_id}:notice:{notice.key}",
                         notice_message(notice, data),
@@ -224,10 +250,11 @@ class InterventionWorkflow:
                         on=today,
                         recipient=notice.recipient,
                         about=notice.about,
-                        sent=not late,
+                        sent=not late and nowhere is None,
                     )
                 )
-                self._audit(data, notice.kind, SYSTEM_ACTOR, data.state, None, notice.summary)
+                summary = notice.summary + (f"; not sent: {nowhere}" if nowhere else "")
+                self._audit(data, notice.kind, SYSTEM_ACTOR, data.state, None, summary)
             if due:
                 await self._replan_and_publish(None, announce=False)
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
 from core.metrics import CommandCounters, business_metrics
 from models.effects import Message, SendNotificationInput
 from models.intervention import Action, Escalation, InterventionData
+from models.tables import Notification
 from models.vocabulary import ActionStatus, EscalationLevel
 from tests.fakes import RecordingNotifier
 from tests.snapshots import START, TODAY, record, snapshot
@@ -110,7 +111,36 @@ async def test_reminders_and_notifications_sent_are_counted_apart(engine: Engine
 
     assert (sent(before, "reminder"), sent(before, "notification")) == (0, 0)
     assert (sent(after, "reminder"), sent(after, "notification")) == (2, 1)
-    assert after[("qi_notifications_unconfirmed", ())] == 0
+    assert after[("qi_outbox_messages", (("status", "sent"),))] == 3
+    assert after[("qi_outbox_messages", (("status", "sending"),))] == 0
+    assert after[("qi_outbox_oldest_undelivered_seconds", ())] == 0
+
+
+def _queue(engine: Engine, key: str, status: str, created: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(Notification).values(
+            idempotency_key=key, intervention_id="I1", recipients=["a@example.nhs.uk"],
+            subject="Reminder", status=status, attempts=1, created_at=created,
+        ))
+
+
+def test_the_outbox_is_counted_by_status_with_the_age_of_its_oldest_undelivered_message(
+    engine: Engine,
+) -> None:
+    now = datetime.now(UTC)
+    _queue(engine, "I1:1:notify:a", "sent", now - timedelta(days=3))  # delivered: not counted
+    _queue(engine, "I1:2:notify:a", "dead", now - timedelta(days=2))  # its own alert
+    _queue(engine, "I1:3:notify:a", "unknown", now - timedelta(hours=2))
+    _queue(engine, "I1:4:notify:a", "queued", now - timedelta(minutes=1))
+    samples = _samples(engine)
+
+    def messages(status: str) -> float:
+        return samples[("qi_outbox_messages", (("status", status),))]
+
+    assert [messages(s) for s in ("queued", "sending", "sent", "unknown", "dead")] == [
+        1, 0, 1, 1, 1]
+    oldest = samples[("qi_outbox_oldest_undelivered_seconds", ())]
+    assert 2 * 3600 <= oldest < 3 * 3600
 
 
 def test_refused_commands_are_reported_by_command_and_error(engine: Engine) -> None:

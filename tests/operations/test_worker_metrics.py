@@ -61,4 +61,8 @@ async def test_the_worker_serves_sdk_metrics_once_a_workflow_ran(
     ours = {s.name for s in samples if s.labels.get("task_queue") == settings.task_queue}
     assert "temporal_activity_execution_latency_count" in ours
     assert "temporal_workflow_task_execution_latency_count" in ours
-    assert all(s.name.startswith("temporal_") for s in samples)
+    # The delivery loop counts on the same meter: the start's message was delivered.
+    deliveries = [s for s in samples if s.name.startswith("qi_deliveries")]
+    assert [(s.name, s.labels.get("outcome"), s.value) for s in deliveries] == [
+        ("qi_deliveries_total", "sent", 1)]
+    assert all(s.name.startswith(("temporal_", "qi_deliveries")) for s in samples)

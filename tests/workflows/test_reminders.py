@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
+from temporalio.testing import WorkflowEnvironment
 
 from models.commands import Event
-from models.intervention import DeadlineKind
+from models.intervention import Contacts, DeadlineKind
 from models.status import InterventionStatus
 from models.tables import AuditEntry
 from tests import scenario
-from tests.workflows.conftest import CONTACTS, Harness, skip_to
+from tests.workflows.conftest import CONTACTS, Harness, _harness, skip_to
 from workflows.monitoring import NEXT_DEADLINE, OVERDUE_ACTIONS
 
 MON_2_DEC_2030 = datetime(2030, 12, 2, 9, 0, tzinfo=UTC)
@@ -181,3 +183,25 @@ async def test_overdue_action_raises_the_search_attribute(clocked: Harness) -> N
     assert attributes.get(OVERDUE_ACTIONS) == 1
     status = await clocked.service.status(intervention_id)
     assert ("escalation", "action_owner", date(2031, 2, 3)) in _sent(status, "action:A1")
+
+
+async def test_an_escalation_with_no_address_for_its_rung_is_noted_not_sent(
+    clock_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    only_lead = Contacts(quality_lead_email=CONTACTS.quality_lead_email)
+    async for h in _harness(clock_env, engine, contacts=only_lead):
+        await skip_to(h.env, MON_2_DEC_2030)
+        intervention_id = await _start(h)  # the panel is never convened
+        await skip_to(h.env, _at(date(2031, 1, 3)))
+        status = await h.service.status(intervention_id)
+        await h.settled(intervention_id)
+
+    escalations = [(n.recipient, n.sent) for n in status.data.notices_sent
+                   if n.key.startswith("deadline:convene_panel") and n.kind == "escalation"]
+    assert escalations == [("coordinator", True), ("quality_lead", True), ("dean", False)]
+    [noted] = [e for e in status.data.audit if "to dean" in e.summary]
+    assert noted.summary.endswith(
+        "; not sent: no Postgraduate Dean address is configured (QI_DEAN_EMAIL)")
+    subjects = [m.subject for m in h.notifier.sent]
+    assert not any(s.startswith("Final escalation") for s in subjects)
+    assert any(s.startswith("Escalation 2 to the quality lead: convene panel") for s in subjects)
