@@ -13,8 +13,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.exceptions import TimeoutError as TemporalTimeoutError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from models import commands as c
@@ -27,7 +26,6 @@ with workflow.unsafe.imports_passed_through():
     from models.lifecycle import Lifecycle
     from models.messages import notice_message, unaddressed
     from models.outbox import NoteResend, message_name
-    from models.projection import Recorded, changes_since
     from models.registry import (
         COMMANDS,
         CommandSpec,
@@ -74,10 +72,6 @@ class InterventionWorkflow:
         # Chosen in `run`: how dates are planned and effects handed over (see planners.py).
         self._planner: Planner = RoundTrips(start.intervention_id)
         self._after_reply: AfterReply | None = None
-        self._projected: Recorded | None = None
-        # The audit length the read model is known to hold, and whether recording is held up.
-        self._recorded = len(start.resume_from.audit) if start.resume_from else 0
-        self._held_up = False
         self._timer: asyncio.Future[None] | None = None
         self._timer_due: datetime | None = None
 
@@ -93,7 +87,6 @@ class InterventionWorkflow:
             self._started = True
         else:
             self._notices = await self._planner.notices(self._data, self._today())
-            self._started = True
         while not self._finished():
             await self._next()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -112,7 +105,8 @@ class InterventionWorkflow:
         if holidays is None:  # started before workflows carried their calendar
             holidays = await effects.bank_holidays(self._data.started_at.year)
             self._start = start.model_copy(update={"bank_holidays": holidays})
-        self._after_reply = AfterReply(holidays.calendar())
+        recorded = len(start.resume_from.audit) if start.resume_from else 0
+        self._after_reply = AfterReply(holidays.calendar(), recorded=recorded)
         self._planner = self._after_reply
 
     async def _next(self) -> None:
@@ -327,11 +321,7 @@ class InterventionWorkflow:
     def _show(self, updates: Sequence[SearchAttributeUpdate[Any]]) -> None:
         """Upsert the search attributes; since the patch, only those whose value changed."""
         if self._after_reply is not None:
-            behind = monitoring.READ_MODEL_BEHIND
-            updates = [*updates, (
-                behind.value_set(len(self._data.audit) - self._recorded)
-                if self._held_up else behind.value_unset()
-            )]
+            updates = [*updates, self._after_reply.behind(self._data)]
             shown = workflow.info().typed_search_attributes
             updates = [u for u in updates if shown.get(u.key) != u.value]
             if not updates:
@@ -339,35 +329,11 @@ class InterventionWorkflow:
         workflow.upsert_search_attributes(updates)
 
     async def _hand_over(self, after_reply: AfterReply) -> None:
-        """Record everything since the last hand-over and queue its messages, in one activity
-        after the commands that caused it have been answered."""
-        data, today = self._data, self._today()
-        messages = after_reply.take()
-        key = f"{workflow.info().workflow_id}:project:{len(data.audit)}"
-        changes = changes_since(self._projected, data, today, key, messages)
-        # Commands answered while the activity runs are diffed against what it carries.
-        self._projected = Recorded.of(data)
         patience = timedelta(seconds=self._start.read_model_patience_seconds)
-        try:
-            try:
-                await effects.project(changes, within=None if self._held_up else patience)
-            except ActivityError as error:
-                if not isinstance(error.cause, TemporalTimeoutError):
-                    raise
-                self._held_up = True  # say so, then keep trying until it lands
-                self._show(monitoring.search_attribute_updates(data, today))
-                await effects.project(changes)
-        except ActivityError as error:
-            # Refused for good (the read model's constraints): retrying would refuse it again,
-            # and the intervention must go on. Operators see it in the worker's log.
-            workflow.logger.error(
-                "read model refused changes up to audit entry %d: %s",
-                changes.version, error.cause or error,
-            )
-        self._recorded = changes.version
-        if self._held_up and not after_reply.pending:
-            self._held_up = False
-            self._show(monitoring.search_attribute_updates(self._data, today))
+        await after_reply.hand_over(self._data, self._today(), patience, self._show_now)
+
+    def _show_now(self) -> None:
+        self._show(monitoring.search_attribute_updates(self._data, self._today()))
 
     async def _sleep_until_next_notice(self, after_reply: AfterReply) -> None:
         """Like `_wait_for_next_notice`, but a timer outlives a command that leaves the next

@@ -9,19 +9,23 @@ command waits); their histories are replayed through it unchanged.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Protocol
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
+from temporalio.exceptions import ActivityError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 with workflow.unsafe.imports_passed_through():
     from models.calendar import Calendar
     from models.deadlines import DeadlineRequest, plan
     from models.effects import Message, ShiftForPauseInput, ShiftForPauseResult
     from models.intervention import Deadline, InterventionData
-    from models.projection import OutboxMessage
+    from models.projection import OutboxMessage, Recorded, changes_since
     from models.schedule import Notice, plan_notices
-    from workflows import effects
+    from workflows import effects, monitoring
 
 __all__ = ["AfterReply", "Planner", "RoundTrips"]
 
@@ -61,15 +65,18 @@ class RoundTrips:
 
 
 class AfterReply:
-    """Pure planning; recording and sending wait in `outbox` for the main loop.
+    """Pure planning; recording and sending wait in `outbox` for the main loop's `hand_over`.
 
-    Nothing here yields, so a command handler that awaits these methods runs to its reply in
-    the workflow task that delivered it."""
+    Nothing a command handler awaits here yields, so it runs to its reply in the workflow task
+    that delivered it."""
 
-    def __init__(self, calendar: Calendar) -> None:
+    def __init__(self, calendar: Calendar, *, recorded: int) -> None:
         self._calendar = calendar
         self.outbox: list[OutboxMessage] = []
         self.unrecorded = False
+        self._projected: Recorded | None = None  # what the read model was last given
+        self._recorded = recorded  # the audit length it is known to hold
+        self._held_up = False  # recording has waited past its patience (e.g. database down)
 
     async def deadlines(self, requests: list[DeadlineRequest], today: date) -> list[Deadline]:
         return plan(requests, today, self._calendar)
@@ -94,3 +101,41 @@ class AfterReply:
         """Everything queued so far, leaving nothing behind."""
         taken, self.outbox, self.unrecorded = self.outbox, [], False
         return taken
+
+    def behind(self, data: InterventionData) -> SearchAttributeUpdate[int]:
+        """The ReadModelBehind search attribute: set only while recording is held up."""
+        key = monitoring.READ_MODEL_BEHIND
+        if self._held_up:
+            return key.value_set(len(data.audit) - self._recorded)
+        return key.value_unset()
+
+    async def hand_over(
+        self, data: InterventionData, today: date, patience: timedelta, show: Callable[[], None]
+    ) -> None:
+        """Record everything since the last hand-over and queue its messages, in one activity
+        after the commands that caused it have been answered. Past `patience`, say so (`show`
+        upserts the search attributes) and keep trying until it lands."""
+        key = f"{workflow.info().workflow_id}:project:{len(data.audit)}"
+        changes = changes_since(self._projected, data, today, key, self.take())
+        # Commands answered while the activity runs are diffed against what it carries.
+        self._projected = Recorded.of(data)
+        try:
+            try:
+                await effects.project(changes, within=None if self._held_up else patience)
+            except ActivityError as error:
+                if not isinstance(error.cause, TemporalTimeoutError):
+                    raise
+                self._held_up = True
+                show()
+                await effects.project(changes)
+        except ActivityError as error:
+            # Refused for good (the read model's constraints): retrying would refuse it again,
+            # and the intervention must go on. Operators see it in the worker's log.
+            workflow.logger.error(
+                "read model refused changes up to audit entry %d: %s",
+                changes.version, error.cause or error,
+            )
+        self._recorded = changes.version
+        if self._held_up and not self.pending:
+            self._held_up = False
+            show()

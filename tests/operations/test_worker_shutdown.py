@@ -25,7 +25,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, select
 from sqlmodel import col
-from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from core.database import make_engine, migrate
@@ -34,6 +33,7 @@ from models.catalogue import load_catalogue
 from models.tables import Notification, NotificationStatus
 from tests import scenario
 from tests.fakes import RecordingNotifier
+from tests.history import completed_activities
 from tests.processes import ProcessOutput, free_port
 from worker import build_worker
 
@@ -75,21 +75,6 @@ def _ledger(engine: Engine, intervention_id: str) -> list[str]:
     )
     with engine.connect() as conn:
         return list(conn.execute(query).scalars())
-
-
-async def _completed_activities(env: WorkflowEnvironment, workflow_id: str) -> list[str]:
-    """The types of the activities the workflow's history records as completed."""
-    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-    scheduled = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    }
-    return [
-        scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-    ]
 
 
 @pytest.fixture
@@ -180,6 +165,6 @@ async def test_sigterm_lets_the_running_activity_finish_and_exits_0(
     assert len(inbox.messages) == 1
     assert _ledger(engine, intervention_id) == [NotificationStatus.SENT.value]
     engine.dispose()
-    assert "project_changes" in await _completed_activities(dev_env, intervention_id)
+    assert "project_changes" in await completed_activities(dev_env.client, intervention_id)
     sent_lines = [line for line in worker.json_lines() if " sent" in line["message"]]
     assert [line["intervention_id"] for line in sent_lines] == [intervention_id]

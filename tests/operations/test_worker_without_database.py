@@ -9,7 +9,6 @@ import logging
 import uuid
 
 import pytest
-from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflow.v1 import PendingActivityInfo
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -20,6 +19,7 @@ from models.catalogue import load_catalogue
 from models.commands import Event, StartRequest
 from models.intervention import State
 from tests import scenario
+from tests.history import completed_activities
 from tests.processes import free_port
 from worker import run_worker
 from workflows.intervention import InterventionWorkflow
@@ -36,20 +36,6 @@ async def _retried_activity(client: Client, workflow_id: str) -> PendingActivity
             if pending.attempt >= 2 and pending.HasField("last_failure"):
                 return pending
         await asyncio.sleep(0.2)
-
-
-async def _completed_activities(client: Client, workflow_id: str) -> list[str]:
-    history = await client.get_workflow_handle(workflow_id).fetch_history()
-    scheduled = {
-        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    }
-    return [
-        scheduled[e.activity_task_completed_event_attributes.scheduled_event_id]
-        for e in history.events
-        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
-    ]
 
 
 async def test_a_worker_started_without_its_database_serves_workflows_and_retries_recording(
@@ -82,7 +68,7 @@ async def test_a_worker_started_without_its_database_serves_workflows_and_retrie
             STEP_TIMEOUT,
         )
         status = await service.status(intervention_id)  # a query: served by a workflow task
-        completed = await _completed_activities(dev_env.client, intervention_id)
+        completed = await completed_activities(dev_env.client, intervention_id)
         still_running = not worker.done()
     finally:
         stop.set()
