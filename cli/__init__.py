@@ -20,7 +20,7 @@ from typing import NoReturn
 import click
 
 from cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
-from cli.names import dashed, lifecycle_summaries, start_summary
+from cli.names import dashed, docstring, lifecycle_summaries, start_summary
 
 __all__ = ["cli", "main"]
 
@@ -66,12 +66,13 @@ class _Qi(click.Group):
         return None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # The lifecycle's summaries come from the index, without building their options.
+        # Summaries are read from the source, without importing (or building) the commands.
         summaries = {**lifecycle_summaries(), "start": start_summary()}
+        summaries |= {name: docstring(*where.split(":")) for name, where in _COMMANDS.items()}
         rows = []
         for name in self.list_commands(ctx):
             if name in summaries:
-                rows.append((name, summaries[name].splitlines()[0]))
+                rows.append((name, " ".join(summaries[name].split("\n\n")[0].split())))
             else:
                 command = self.get_command(ctx, name)
                 if command is not None and not command.hidden:
@@ -94,8 +95,6 @@ def cli(verbose: bool) -> None:
 def main() -> NoReturn:
     """Entry point. Exits with os._exit so the Temporal client's runtime cannot abort a
     finished command at interpreter shutdown (a known crash in the Python SDK)."""
-    from cli.output import print_error
-
     code = EXIT_OK
     try:
         cli.main(standalone_mode=False)
@@ -112,6 +111,7 @@ def main() -> NoReturn:
         if not isinstance(error, ProblemError):
             raise
         from cli.exit_codes import exit_code_for
+        from cli.output import print_error
 
         print_error(str(error))  # bad input caught below the command, e.g. by the read model
         code = exit_code_for(error.error_type)

@@ -3,11 +3,10 @@ every failure into one line and its exit code."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from cli.environment import settings
+from cli.environment import catalogue_path, settings
 from cli.exit_codes import EXIT_INVALID, EXIT_UNAVAILABLE
 from cli.output import fail
 
@@ -26,7 +25,7 @@ def catalogue() -> Catalogue:
     from models.errors import ProblemError
 
     try:
-        return load_catalogue(settings(logs=False).catalogue)
+        return load_catalogue(catalogue_path())
     except ProblemError as error:
         fail(EXIT_INVALID, str(error))
 
@@ -35,6 +34,8 @@ def with_service(
     work: Callable[[Interventions], Awaitable[T]], options: Sequence[FieldOption] = ()
 ) -> T:
     """Connect to Temporal, do the work; a refusal names the `options` it concerns."""
+    import asyncio
+
     from cli.problems import explain_problems
     from core.interventions import Interventions
     from core.temporal import connect

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -13,7 +15,7 @@ from cli.output import fail
 if TYPE_CHECKING:
     from core.settings import Settings
 
-__all__ = ["settings"]
+__all__ = ["catalogue_path", "settings"]
 
 _KEY = "qi.settings"
 
@@ -39,3 +41,14 @@ def settings(*, logs: bool = True) -> Settings:
         configure_logging(loaded, level="INFO" if root.params.get("verbose") else None)
         root.meta[_KEY + ".logs"] = True
     return loaded
+
+
+def catalogue_path() -> Path | None:
+    """QI_CATALOGUE, read without loading every setting when nothing else is needed: importing
+    pydantic-settings costs more than the rest of `qi types`. A `.env` file may set it (or any
+    setting already read), and then the settings are read in full."""
+    root = click.get_current_context().find_root()
+    if _KEY in root.meta or Path(".env").exists():
+        return settings(logs=False).catalogue
+    value = next((v for k, v in os.environ.items() if k.upper() == "QI_CATALOGUE"), "")
+    return Path(value) if value else None

@@ -28,18 +28,18 @@ __all__ = ["audit", "diagram", "list_", "preview", "show", "types"]
 def types(type_code: str | None, as_json: bool) -> None:
     """The intervention types in the catalogue; with TYPE (a code or name), that type: who
     must be on its panel, who may chair, who approves closure, and its deadlines."""
-    from cli.views import print_type, print_types
+    from cli.catalogue_views import print_type, print_types
     from models.errors import ProblemError
 
     known = catalogue()
     if type_code is None:
-        emit(known.active(), as_json, lambda: print_types(out, known.active()))
+        emit(known.active(), as_json, lambda: print_types(known.active()))
         return
     try:
         kind = known.get(type_code)
     except ProblemError as error:
-        fail(EXIT_INVALID, str(error))
-    emit(kind, as_json, lambda: print_type(out, kind))
+        fail(EXIT_INVALID, "; ".join(p.rule for p in error.problems))
+    emit(kind, as_json, lambda: print_type(kind))
 
 
 @click.command()
@@ -59,7 +59,7 @@ def show(intervention_id: str, as_json: bool) -> None:
     from cli.views import print_status
 
     status: InterventionStatus = with_service(lambda s: s.status(intervention_id))
-    emit(status, as_json, lambda: print_status(out, status))
+    emit(status, as_json, lambda: print_status(out(), status))
 
 
 @click.command()
@@ -94,7 +94,7 @@ def preview(intervention_id: str | None, type_code: str | None, start_on: str | 
         items = preview_type(kind, day)
     else:
         fail(EXIT_INVALID, "give an intervention ID, or both --type and --start")
-    emit(items, as_json, lambda: print_plan(out, items))
+    emit(items, as_json, lambda: print_plan(out(), items))
 
 
 @click.command(name="list")
@@ -114,7 +114,7 @@ def list_(state: str | None, type_code: str | None, provider_code: str | None,
     rows = with_read_model(lambda engine: list_interventions(
         engine, state=state, type_code=type_code, provider_code=provider_code,
         limit=limit, offset=offset))
-    emit(rows, as_json, lambda: print_list(out, rows))
+    emit(rows, as_json, lambda: print_list(out(), rows))
 
 
 @click.command()
@@ -127,4 +127,4 @@ def audit(intervention_id: str, as_json: bool) -> None:
     from core.read_model import audit_trail
 
     rows = with_read_model(lambda engine: audit_trail(engine, intervention_id))
-    emit(rows, as_json, lambda: print_audit(out, rows))
+    emit(rows, as_json, lambda: print_audit(out(), rows))

@@ -10,7 +10,7 @@ import re
 from functools import cache
 from importlib.util import find_spec
 
-__all__ = ["contract_class", "dashed", "dashed_commands", "lifecycle_summaries",
+__all__ = ["contract_class", "dashed", "dashed_commands", "docstring", "lifecycle_summaries",
            "start_summary"]
 
 
@@ -24,13 +24,25 @@ def contract_class(event: str) -> str:
 
 
 @cache
-def _source() -> tuple[list[str], dict[str, str]]:
-    spec = find_spec("models.commands")
+def _tree(module: str) -> ast.Module:
+    spec = find_spec(module)
     origin = spec.origin if spec is not None else None
     if origin is None:
-        raise ImportError("models.commands has no source to read")
+        raise ImportError(f"{module} has no source to read")
     with open(origin, encoding="utf-8") as source:
-        tree = ast.parse(source.read())
+        return ast.parse(source.read())
+
+
+def docstring(module: str, name: str) -> str:
+    """The docstring of `module`'s function or class `name`, read without importing it."""
+    found = next((n for n in _tree(module).body if isinstance(
+        n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n.name == name), None)
+    return (ast.get_docstring(found) or "").strip() if found is not None else ""
+
+
+@cache
+def _source() -> tuple[list[str], dict[str, str]]:
+    tree = _tree("models.commands")
     classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
     events = [str(stmt.value.value) for stmt in classes["Event"].body
               if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant)]
@@ -45,7 +57,7 @@ def lifecycle_summaries() -> dict[str, str]:
 
 
 def start_summary() -> str:
-    return _source()[1]["StartRequest"]
+    return docstring("models.commands", "StartRequest")
 
 
 @cache

@@ -14,45 +14,15 @@ from rich.table import Table
 from cli.names import dashed, dashed_commands
 
 if TYPE_CHECKING:
-    from models.catalogue import InterventionType
     from models.intervention import InterventionData
     from models.status import InterventionStatus, NextStep
 
-__all__ = ["print_audit", "print_list", "print_plan", "print_status", "print_type",
-           "print_types"]
+__all__ = ["print_audit", "print_list", "print_plan", "print_status"]
 
 
 def _table(*columns: str, title: str | None = None) -> Table:
     return Table(*columns, title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
                  title_justify="left", title_style="bold")
-
-
-def print_types(console: Console, kinds: Sequence[InterventionType]) -> None:
-    grid = _table("code", "name", "panel must include")
-    grid.columns[0].no_wrap = True
-    for t in kinds:
-        grid.add_row(t.code, escape(t.name), "\n".join(t.required_roles) or "-")
-    console.print(grid)
-    console.print("`qi types CODE` shows who may chair, who approves closure and the deadlines.",
-                  markup=False, highlight=False)
-
-
-def print_type(console: Console, t: InterventionType) -> None:
-    def say(text: str) -> None:
-        console.print(text, markup=False, highlight=False)
-
-    say(f"{t.code}: {t.name}" + (f" (also: {', '.join(t.aliases)})" if t.aliases else ""))
-    say(f"why: {t.why}")
-    say(f"who: {t.who}")
-    say("panel must include: " + (", ".join(t.required_roles) or "no particular role"))
-    say("who may chair: " + (" or ".join(t.chair_roles) if t.chair_roles
-                             else "any panel member without a conflict of interest"))
-    say("closure approved by: " + " or ".join(t.closure_approver_roles))
-    s = t.sla
-    say(f"deadlines (working days): convene panel {s.convene_panel_days}, first meeting "
-        f"{s.first_meeting_days}, immediate requirements {s.imr_response_days}, draft report "
-        f"{s.draft_report_days}, action plan {s.action_plan_days}; progress reminders every "
-        f"{s.progress_reminder_months} month(s)")
 
 
 def _panel_and_meetings(console: Console, d: InterventionData) -> None:
