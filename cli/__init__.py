@@ -65,6 +65,12 @@ class _Qi(click.Group):
             return lifecycle_command(name)
         return None
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        return (dashed(name) if name else name), command, rest
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Summaries are read from the source, without importing (or building) the commands.
         summaries = {**lifecycle_summaries(), "start": start_summary()}

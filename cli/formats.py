@@ -139,8 +139,8 @@ def format_of(annotation: Any, info: FieldInfo | None = None) -> Format:
     if kind is bool:
         return Format("yes or no", "yes")
     if kind is date:
-        return Format("a date: YYYY-MM-DD, today, or DD/MM/YYYY (UK order)", "2027-03-31",
-                      parse=parse_date)
+        return Format("a date: YYYY-MM-DD, today, or DD/MM/YYYY (UK order)",
+                      example_in(description) or "2027-03-31", parse=parse_date)
     if kind is int:
         low, high = _constraint(meta, "ge"), _constraint(meta, "le")
         if low is None or high is None:

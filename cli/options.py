@@ -164,7 +164,8 @@ def _leaf(path: tuple[str, ...], info: FieldInfo, parent_required: bool) -> Fiel
     annotation = unwrap(info.annotation)
     presence = _default(info)
     # Shown in the worked example: what must be given, and the values of a required group.
-    in_example = presence == "required" or (parent_required and info.default is not None)
+    in_example = presence == "required" or (
+        parent_required and info.default_factory is None and info.default is not None)
     description = describe_field(info)
     if typing.get_origin(annotation) in (list, tuple):
         item = unwrap(_item_of(annotation))

@@ -161,7 +161,8 @@ class ConvenePanel(Command):
 class ScheduleMeeting(Command):
     """Book a review meeting."""
 
-    scheduled_on: date = Field(description="The day of the meeting: today or later")
+    scheduled_on: date = Field(description="The day of the meeting: today or later, e.g. "
+                               "2027-01-20")
     format: MeetingFormat
 
 
@@ -178,7 +179,7 @@ class RecordMeeting(Command):
     meeting_id: str | None = Field(
         None, description="A booked meeting, as `qi show` lists it; omit for one not booked, "
         "e.g. M1")
-    held_on: date = Field(description="Between the intervention's start and today")
+    held_on: date = Field(description="Between the intervention's start and today, e.g. today")
     format: MeetingFormat
     attendance: Attendance
     immediate_mandatory_requirements: list[LongText] = Field(
@@ -189,8 +190,10 @@ class RecordMeeting(Command):
 class FindingInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: FindingCategory | None
-    text: LongText
+    category: FindingCategory | None = Field(
+        description="Requirements need actions; every finding of a final report is classed")
+    text: LongText = Field(description="As the report words it, e.g. \"Night-time supervision "
+                           "rota\"")
 
 
 class IssueReport(Command):
@@ -198,7 +201,8 @@ class IssueReport(Command):
 
     final: bool = Field(description="Only a final report can be issued")
     factual_accuracy_closed_on: date | None = Field(
-        description="When the providers' factual-accuracy window closed: on or before today")
+        description="When the providers' factual-accuracy window closed: on or before today, "
+        "e.g. today")
     findings: list[FindingInput] = Field(
         default_factory=list, max_length=100,
         description="Each classed; a report needs at least one")
