@@ -41,6 +41,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.long_life
 	$(BIN)/python -m bench.commands $(BENCH_ARGS)
+	$(BIN)/python -m bench.cli_startup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .qi-data

@@ -1,50 +1,102 @@
 """`qi`: run the stack, start and drive interventions from a terminal.
 
 Everything `qi` parses or prints lives in this package: the commands (`cli.run`,
-`cli.interventions`, `cli.admin`), the options generated from the contracts (`cli.options`),
-the tables (`cli.views`), the output and exit codes (`cli.output`, `cli.exit_codes`).
+`cli.interventions`, `cli.lifecycle`, `cli.admin`), the options and their formats generated
+from the contracts (`cli.options`, `cli.formats`), errors in the options' terms
+(`cli.problems`), the tables (`cli.views`), the output and exit codes (`cli.output`,
+`cli.exit_codes`).
+
+A command's module is imported only when that command runs (or shows its help), so `qi --help`
+and `qi types` never load the Temporal client or SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import import_module
 from typing import NoReturn
 
 import click
-from pydantic import ValidationError
 
-from cli import admin, interventions, outbox, run
-from cli.exit_codes import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, exit_code_for
-from cli.output import fail, print_error
-from core.logging import configure_logging
-from core.settings import Settings
-from models.errors import ProblemError
+from cli.exit_codes import EXIT_INTERRUPTED, EXIT_OK
+from cli.names import dashed, docstring, lifecycle_summaries, start_summary
 
 __all__ = ["cli", "main"]
 
+# Every command but the lifecycle's, by name: where it is defined.
+_COMMANDS = {
+    "up": "cli.run:up",
+    "worker": "cli.run:worker",
+    "api": "cli.run:api",
+    "migrate": "cli.run:migrate",
+    "types": "cli.interventions:types",
+    "diagram": "cli.interventions:diagram",
+    "show": "cli.interventions:show",
+    "preview": "cli.interventions:preview",
+    "list": "cli.interventions:list_",
+    "audit": "cli.interventions:audit",
+    "users": "cli.admin:users",
+    "tokens": "cli.admin:tokens",
+    "outbox": "cli.outbox:outbox",
+}
 
-@click.group()
+
+class _Qi(click.Group):
+    """Commands loaded when used; `agree_action_plan` answers as `agree-action-plan`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*_COMMANDS, "start", *lifecycle_summaries(), *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        name = dashed(cmd_name)
+        if name in self.commands:
+            return self.commands[name]
+        if name in _COMMANDS:
+            module, _, attr = _COMMANDS[name].partition(":")
+            command: click.Command = getattr(import_module(module), attr)
+            return command
+        if name == "start":
+            from cli.lifecycle import start_command
+
+            return start_command()
+        if name in lifecycle_summaries():
+            from cli.lifecycle import lifecycle_command
+
+            return lifecycle_command(name)
+        return None
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        return (dashed(name) if name else name), command, rest
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Summaries are read from the source, without importing (or building) the commands.
+        summaries = {**lifecycle_summaries(), "start": start_summary()}
+        summaries |= {name: docstring(*where.split(":")) for name, where in _COMMANDS.items()}
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in summaries:
+                rows.append((name, " ".join(summaries[name].split("\n\n")[0].split())))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(formatter.width)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_Qi)
 @click.option("-v", "--verbose", is_flag=True, help="Log at INFO level.")
 def cli(verbose: bool) -> None:
-    """Quality interventions: durable reviews of clinical learning environments."""
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        fail(EXIT_INVALID, "; ".join(
-            f"QI_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
-        ))
-    configure_logging(settings, level="INFO" if verbose else None)
+    """Quality interventions: durable reviews of clinical learning environments.
 
-
-for _command in (
-    run.up, run.worker, run.api, run.migrate,
-    interventions.types, interventions.diagram, interventions.start, interventions.show,
-    interventions.preview, interventions.list_, interventions.audit,
-    *interventions.lifecycle_commands(),
-    admin.users, admin.tokens, outbox.outbox,
-):
-    cli.add_command(_command)
+    Every command takes --help, with the format of each option and a worked example.
+    Exit codes: 0 done, 1 refused by the lifecycle, 2 invalid input (or settings),
+    3 unknown intervention, user or token, 4 Temporal or the database unreachable,
+    130 interrupted."""
 
 
 def main() -> NoReturn:
@@ -60,8 +112,15 @@ def main() -> NoReturn:
         code = exc.exit_code
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except ProblemError as error:  # bad input caught below the command, e.g. by the read model
-        print_error(str(error))
+    except Exception as error:
+        from models.errors import ProblemError
+
+        if not isinstance(error, ProblemError):
+            raise
+        from cli.exit_codes import exit_code_for
+        from cli.output import print_error
+
+        print_error(str(error))  # bad input caught below the command, e.g. by the read model
         code = exit_code_for(error.error_type)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -1,13 +1,17 @@
-"""`qi`'s exit codes, the one place they are defined.
+"""`qi`'s exit codes, the one place they are defined; each has one meaning.
 
-0 done, 1 refused by the lifecycle, 2 invalid input, 3 unknown intervention (or user, or
-token), 4 Temporal or the database unreachable (or the database not migrated), 130 Ctrl-C
-before a command finished.
+0 done; 1 refused by the lifecycle; 2 invalid input: an option's value, a setting, or an
+option naming a meeting, finding or action the intervention does not have; 3 unknown
+intervention (or, for `qi users` and `qi tokens`, user or token); 4 Temporal or the database
+unreachable (or the database not migrated); 130 Ctrl-C before a command finished.
 """
 
 from __future__ import annotations
 
-from models.errors import ErrorType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.errors import ErrorType
 
 __all__ = [
     "EXIT_INTERRUPTED",
@@ -26,15 +30,15 @@ EXIT_UNKNOWN = 3
 EXIT_UNAVAILABLE = 4
 EXIT_INTERRUPTED = 130
 
-_EXIT_FOR = {
-    ErrorType.COMMAND_REFUSED: EXIT_REFUSED,
-    ErrorType.INVALID_INPUT: EXIT_INVALID,
-    ErrorType.CATALOGUE_INVALID: EXIT_INVALID,
-    ErrorType.UNKNOWN_REFERENCE: EXIT_UNKNOWN,
-    ErrorType.UNAVAILABLE: EXIT_UNAVAILABLE,
-}
-
 
 def exit_code_for(error_type: ErrorType) -> int:
     """The exit code for an error of the `models.errors` hierarchy; anything else refused."""
-    return _EXIT_FOR.get(error_type, EXIT_REFUSED)
+    from models.errors import ErrorType
+
+    return {
+        ErrorType.COMMAND_REFUSED: EXIT_REFUSED,
+        ErrorType.INVALID_INPUT: EXIT_INVALID,
+        ErrorType.CATALOGUE_INVALID: EXIT_INVALID,
+        ErrorType.UNKNOWN_REFERENCE: EXIT_UNKNOWN,
+        ErrorType.UNAVAILABLE: EXIT_UNAVAILABLE,
+    }.get(error_type, EXIT_REFUSED)

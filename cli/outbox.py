@@ -10,13 +10,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.interventions import _run
+from cli.connection import with_service
 from cli.output import emit, out
 from cli.read_model import with_read_model
-from core.database import make_engine
-from core.settings import Settings
-from models.outbox import UNDELIVERED
-from models.tables import NotificationStatus
 
 if TYPE_CHECKING:
     from core.interventions import Interventions
@@ -27,7 +23,7 @@ __all__ = ["outbox"]
 
 @click.group(invoke_without_command=True)
 @click.option("--status", "statuses", multiple=True,
-              type=click.Choice([s.value for s in UNDELIVERED]),
+              type=click.Choice(["queued", "sending", "unknown", "dead"]),
               help="Only these (repeat for more); default: every message not sent")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -37,10 +33,12 @@ def outbox(ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -> None
         return
     from cli.views import print_outbox
     from core.outbox import undelivered
+    from models.outbox import UNDELIVERED
+    from models.tables import NotificationStatus
 
     chosen = tuple(NotificationStatus(s) for s in statuses) or UNDELIVERED
     rows = with_read_model(lambda engine: undelivered(engine, statuses=chosen))
-    emit(rows, as_json, lambda: print_outbox(out, rows))
+    emit(rows, as_json, lambda: print_outbox(out(), rows))
 
 
 @outbox.command()
@@ -50,8 +48,10 @@ def outbox(ctx: click.Context, statuses: tuple[str, ...], as_json: bool) -> None
 def resend(key: str, actor: str, as_json: bool) -> None:
     """Queue a dead or unknown message again (its attempts kept) and note it in the audit."""
     from cli.views import print_outbox
+    from core.database import make_engine
     from core.outbox import resend as requeue_and_note
     from core.outbox import resendable
+    from core.settings import Settings
 
     with_read_model(lambda engine: resendable(engine, key))  # refused before Temporal is asked
 
@@ -62,5 +62,5 @@ def resend(key: str, actor: str, as_json: bool) -> None:
         finally:
             engine.dispose()
 
-    entry = _run(work)
-    emit(entry, as_json, lambda: print_outbox(out, [entry]))
+    entry = with_service(work)
+    emit(entry, as_json, lambda: print_outbox(out(), [entry]))

@@ -1,26 +1,36 @@
 """Where `qi` writes: results to stdout (tables for people, JSON for scripts), one-line
-errors to stderr."""
+errors to stderr. The rich consoles are made on first use: `qi types` prints without them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, NoReturn
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from pydantic import BaseModel
-from rich.console import Console
-from rich.markup import escape
 
-__all__ = ["emit", "err", "fail", "out", "print_error"]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.console import Console
 
-out = Console()
-err = Console(stderr=True)
+__all__ = ["emit", "fail", "out", "print_error"]
+
+
+@cache
+def out() -> Console:
+    from rich.console import Console
+
+    return Console()
 
 
 def print_error(message: str) -> None:
     # One line whatever the terminal width; the message may quote user input, never markup.
-    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                               soft_wrap=True)
 
 
 def fail(code: int, message: str) -> NoReturn:

@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy.exc import OperationalError
-
+from cli.environment import settings
 from cli.exit_codes import EXIT_UNAVAILABLE, exit_code_for
 from cli.output import fail
-from core.settings import Settings
-from models.errors import ProblemError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -27,9 +24,12 @@ T = TypeVar("T")
 def with_read_model(work: Callable[[Engine], T]) -> T:
     """Run `work` on the read model QI_DATABASE_URL names, if it is at the newest migration;
     turn every failure into a one-line reason and its exit code."""
-    from core.database import make_engine, schema_is_current
+    from sqlalchemy.exc import OperationalError
 
-    engine = make_engine(Settings().resolved_database_url)
+    from core.database import make_engine, schema_is_current
+    from models.errors import ProblemError
+
+    engine = make_engine(settings().resolved_database_url)
     try:
         if not schema_is_current(engine):
             fail(EXIT_UNAVAILABLE, "the read model is not migrated to the newest schema; "

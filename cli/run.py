@@ -11,9 +11,9 @@ import contextlib
 
 import click
 
+from cli.environment import settings
 from cli.exit_codes import EXIT_UNAVAILABLE
 from cli.output import fail
-from core.settings import Settings
 
 __all__ = ["api", "migrate", "up", "worker"]
 
@@ -28,7 +28,7 @@ def up() -> None:
     # A stop (SIGTERM, Ctrl-C) cancels the stack; on Windows Ctrl-C is a KeyboardInterrupt.
     try:
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-            asyncio.run(run_stack(Settings()))
+            asyncio.run(run_stack(settings()))
     except RuntimeError as exc:  # e.g. the API's port is taken
         fail(EXIT_UNAVAILABLE, str(exc))
 
@@ -41,7 +41,7 @@ def worker() -> None:
     to finish; then it exits 0. A second signal stops at once."""
     from worker import serve
 
-    serve(Settings())
+    serve(settings())
 
 
 @click.command()
@@ -52,13 +52,13 @@ def api() -> None:
     from core.shutdown import stop_on_signals
     from core.temporal import connect
 
-    settings = Settings()
+    config = settings()
 
     async def go() -> None:
         stop_on_signals()
-        client = await connect(settings)
-        click.echo(f"HTTP API: {docs_url(settings)}")
-        await serve_api(settings, client)
+        client = await connect(config)
+        click.echo(f"HTTP API: {docs_url(config)}")
+        await serve_api(config, client)
 
     try:
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
@@ -75,7 +75,7 @@ def migrate() -> None:
 
     from core.database import migrate as upgrade
 
-    url = Settings().resolved_database_url
+    url = settings().resolved_database_url
     shown = make_url(url).render_as_string(hide_password=True)
     try:
         upgrade(url)

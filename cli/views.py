@@ -1,45 +1,70 @@
-"""Human-readable tables for the CLI."""
+"""Human-readable tables for the CLI; each fits an 80-column terminal and never cuts an ID or
+a code (they wrap nothing: other columns give way)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from models.status import InterventionStatus
+from cli.names import dashed, dashed_commands
+
+if TYPE_CHECKING:
+    from models.intervention import InterventionData
+    from models.status import InterventionStatus, NextStep
 
 __all__ = ["print_audit", "print_list", "print_plan", "print_status"]
 
 
-def print_status(console: Console, status: InterventionStatus) -> None:
-    # Names and free text are the user's: printed as written, never read as rich markup.
-    d = status.data
-    console.print(f"[bold]{d.intervention_id}[/]  {escape(d.type.name)}  [cyan]{d.state}[/]")
-    risk = f"{d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band})"
-    console.print(f"provider {d.provider.code} {d.provider.name}, {d.provider.site}; "
-                  f"risk {risk}; coordinator {d.coordinator}", highlight=False, markup=False)
+def _table(*columns: str, title: str | None = None) -> Table:
+    return Table(*columns, title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                 title_justify="left", title_style="bold")
+
+
+def _panel_and_meetings(console: Console, d: InterventionData) -> None:
     if d.panel:
         console.print(f"panel: chair {d.chair}; " + ", ".join(
             f"{m.name} ({'+'.join(m.roles)})" for m in d.panel), highlight=False, markup=False)
     if d.meetings:
         console.print("meetings: " + ", ".join(
             f"{m.id} {m.format} "
-            + (f"held {m.held_on}" if m.held_on else f"booked {m.scheduled_on}")
-            for m in d.meetings), highlight=False)
+            + (f"held {m.held_on}" if m.held_on else f"booked for {m.scheduled_on}")
+            for m in d.meetings), highlight=False, markup=False)
+
+
+def _findings_and_actions(console: Console, d: InterventionData) -> None:
     if d.findings:
-        console.print("findings: " + ", ".join(f"{f.id} {f.category or 'unclassified'}"
-                                               for f in d.findings), highlight=False)
-    if d.actions:
-        grid = Table("action", "finding", "owner", "due", "status", title="Actions")
-        for a in d.actions:
-            grid.add_row(a.id, a.finding_id, escape(a.owner_name), a.due_on.isoformat(),
-                         a.status)
+        grid = _table("finding", "class", "text", title="Findings")
+        grid.columns[0].no_wrap = True
+        for f in d.findings:
+            grid.add_row(f.id, f.category or "unclassified", escape(f.text))
         console.print(grid)
+    if d.actions:
+        grid = _table("action", "for", "description", "owner", "due", "status", title="Actions")
+        for column in (0, 1, 4):
+            grid.columns[column].no_wrap = True
+        for a in d.actions:
+            grid.add_row(a.id, a.finding_id, escape(a.description), escape(a.owner_name),
+                         a.due_on.isoformat(), a.status)
+        console.print(grid)
+
+
+def print_status(console: Console, status: InterventionStatus) -> None:
+    # Names and free text are the user's: printed as written, never read as rich markup.
+    d = status.data
+    console.print(f"[bold]{d.intervention_id}[/]  {escape(d.type.name)}  [cyan]{d.state}[/]",
+                  soft_wrap=True)
+    risk = f"{d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band})"
+    console.print(f"provider {d.provider.code} {d.provider.name}, {d.provider.site}; "
+                  f"risk {risk}; coordinator {d.coordinator}", highlight=False, markup=False)
+    _panel_and_meetings(console, d)
+    _findings_and_actions(console, d)
     if d.deadlines:
-        grid = Table("deadline", "for", "due", "met", title="Deadlines")
+        grid = _table("deadline", "for", "due", "met", title="Deadlines")
         for dl in d.deadlines:
             grid.add_row(dl.kind, dl.subject or "-", dl.due_on.isoformat(),
                          dl.met_on.isoformat() if dl.met_on else "open")
@@ -53,31 +78,44 @@ def print_status(console: Console, status: InterventionStatus) -> None:
     elif status.waiting_for:
         w = status.waiting_for
         console.print(f"waiting for: {escape(w.summary)}, on {w.on.isoformat()}")
-    grid = Table("next command", "moves to", "needs", title="Allowed next")
+    grid = _table("next command", "moves to", "ready now?", title="Allowed next")
+    grid.columns[0].no_wrap = True
     for step in status.next_steps:
-        grid.add_row(step.command.value, step.moves_to or "(stays)",
-                     escape("\n".join(step.blocked_by)) or "ready")
+        grid.add_row(dashed(step.command), step.moves_to or "(stays)", _readiness(step))
     console.print(grid)
 
 
+def _readiness(step: NextStep) -> str:
+    if step.blocked_by:
+        return escape(dashed_commands("refused now: " + "; ".join(step.blocked_by)))
+    if step.needs:
+        return escape(dashed_commands("ready; the command must bring: " + "; ".join(step.needs)))
+    return "ready"
+
+
 def print_plan(console: Console, items: Sequence[Any]) -> None:
-    grid = Table("on", "what", "to", "about", title="Planned schedule")
+    grid = _table("on", "what", "to", "about", title="Planned schedule")
+    grid.columns[0].no_wrap = True
     for item in items:
         grid.add_row(item.on.isoformat(), item.what, item.to or "-", escape(item.about))
     console.print(grid)
 
 
 def print_list(console: Console, rows: Sequence[Any]) -> None:
-    grid = Table("id", "type", "provider", "state", "risk", "next deadline", "open", "overdue")
+    # The ID (49 characters) is whole on its line; the rest of the row goes beneath it.
+    grid = _table("intervention", "state", "due next")
+    grid.columns[0].no_wrap = True
     for r in rows:
-        grid.add_row(r.id, r.type_code, r.provider_code, r.state, r.risk_band,
-                     r.next_deadline.isoformat() if r.next_deadline else "-",
-                     str(r.open_actions), str(r.overdue_actions))
+        detail = (f"  {r.type_code}, {r.provider_code}, risk {r.risk_band}\n"
+                  f"  actions: {r.open_actions} open, {r.overdue_actions} overdue")
+        grid.add_row(f"{r.id}\n{escape(detail)}", r.state,
+                     r.next_deadline.isoformat() if r.next_deadline else "-")
     console.print(grid)
 
 
 def print_audit(console: Console, rows: Sequence[Any]) -> None:
-    grid = Table("#", "when", "who", "what", "why")
+    grid = _table("#", "when", "who", "what", "why")
+    grid.columns[1].no_wrap = True
     for r in rows:
         grid.add_row(str(r.seq), f"{r.at:%Y-%m-%d %H:%M}", r.actor, r.summary,
                      escape(r.reason or ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,10 @@ class NotifierKind(StrEnum):
 class LogFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
+
+
+# A port number, so an impossible one is a settings error naming it, not a failure to bind.
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class Settings(BaseSettings):
@@ -39,11 +44,11 @@ class Settings(BaseSettings):
         None, description="Namespace; unset: the SDK's (TEMPORAL_NAMESPACE), else default"
     )
     task_queue: str = "quality-interventions"
-    temporal_port: int = 7233
-    ui_port: int = 8233
+    temporal_port: Port = 7233
+    ui_port: Port = 8233
 
     api_host: str = Field("127.0.0.1", description="Interface the HTTP API listens on")
-    api_port: int = Field(8000, description="Port of the HTTP API")
+    api_port: Port = Field(8000, description="Port of the HTTP API")
     api_max_body_bytes: int = Field(
         64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
     )
@@ -58,7 +63,7 @@ class Settings(BaseSettings):
     notifier: NotifierKind = NotifierKind.CONSOLE
     mail_from: str = "quality-team@example.nhs.uk"
     smtp_host: str = "localhost"
-    smtp_port: int = 25
+    smtp_port: Port = 25
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False

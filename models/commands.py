@@ -76,7 +76,7 @@ class Event(StrEnum):
 
 
 class StartRequest(BaseModel):
-    """What a coordinator gives to start an intervention."""
+    """Start an intervention: what a coordinator gives to start one."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -133,15 +133,20 @@ class Command(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    actor: ActorId
-    reason: LongText | None = None
+    actor: ActorId = Field(description="Who sends the command: their user name, e.g. c.okafor")
+    reason: LongText | None = Field(None, description="Why, kept in the audit trail")
 
 
 class ConvenePanel(Command):
     """Name the chair and panel; every member declares interests first."""
 
-    members: list[PanelMember] = Field(min_length=1, max_length=30)
-    chair: PersonName
+    members: list[PanelMember] = Field(
+        min_length=1, max_length=30,
+        description="Every member must have declared interests (interests_declared=yes) and "
+        "not be conflicted; together they must hold the roles the type needs (`qi types TYPE` "
+        "lists them, and who may chair)",
+    )
+    chair: PersonName = Field(description="One of the members, by name, e.g. \"Dr Ada Senior\"")
 
     # A field validator, so the error is located at `members` (a model validator has no field).
     @field_validator("members")
@@ -156,50 +161,64 @@ class ConvenePanel(Command):
 class ScheduleMeeting(Command):
     """Book a review meeting."""
 
-    scheduled_on: date
+    scheduled_on: date = Field(description="The day of the meeting: today or later, e.g. "
+                               "2027-01-20")
     format: MeetingFormat
 
 
 class RescheduleMeeting(Command):
     """Move a booked meeting; its reminders move with it."""
 
-    meeting_id: ShortText
-    scheduled_on: date
+    meeting_id: ShortText = Field(description="A booked meeting, as `qi show` lists it, e.g. M1")
+    scheduled_on: date = Field(description="The new day: today or later")
 
 
 class RecordMeeting(Command):
     """Record a meeting as held, with attendance by group."""
 
-    meeting_id: str | None = Field(None, description="A scheduled meeting; omit for a new one")
-    held_on: date
+    meeting_id: str | None = Field(
+        None, description="A booked meeting, as `qi show` lists it; omit for one not booked, "
+        "e.g. M1")
+    held_on: date = Field(description="Between the intervention's start and today, e.g. today")
     format: MeetingFormat
     attendance: Attendance
-    immediate_mandatory_requirements: list[LongText] = Field(default_factory=list, max_length=20)
+    immediate_mandatory_requirements: list[LongText] = Field(
+        default_factory=list, max_length=20,
+        description="Each becomes a finding needing a response within days")
 
 
 class FindingInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: FindingCategory | None
-    text: LongText
+    category: FindingCategory | None = Field(
+        description="Requirements need actions; every finding of a final report is classed")
+    text: LongText = Field(description="As the report words it, e.g. \"Night-time supervision "
+                           "rota\"")
 
 
 class IssueReport(Command):
     """Issue the final report with its classified findings."""
 
-    final: bool
-    factual_accuracy_closed_on: date | None
-    findings: list[FindingInput] = Field(default_factory=list, max_length=100)
+    final: bool = Field(description="Only a final report can be issued")
+    factual_accuracy_closed_on: date | None = Field(
+        description="When the providers' factual-accuracy window closed: on or before today, "
+        "e.g. today")
+    findings: list[FindingInput] = Field(
+        default_factory=list, max_length=100,
+        description="Each classed; a report needs at least one")
 
 
 class AddAction(Command):
     """Add an action, with owner and due date, answering a finding."""
 
-    finding_id: ShortText
-    description: LongText
-    owner_name: PersonName
+    finding_id: ShortText = Field(description="The finding answered, as `qi show` lists it, "
+                                  "e.g. F1")
+    description: LongText = Field(description="What will be done, e.g. \"Named senior on every "
+                                  "night shift\"")
+    owner_name: PersonName = Field(description="Who owns it at the provider")
     owner_email: Email
-    due_on: date
+    due_on: date = Field(description="After the report was issued (for an immediate mandatory "
+                         "requirement: after it was raised)")
 
 
 class AgreeActionPlan(Command):
@@ -209,29 +228,32 @@ class AgreeActionPlan(Command):
 class RecordActionProgress(Command):
     """Note progress on an open action."""
 
-    action_id: ShortText
-    note: LongText
+    action_id: ShortText = Field(description="An open action, as `qi show` lists it, e.g. A1")
+    note: LongText = Field(description="What has happened, e.g. \"Rota drafted\"")
 
 
 class AcceptAction(Command):
     """Accept an action as done, on evidence, by someone other than its owner."""
 
-    action_id: ShortText
-    evidence: LongText
+    action_id: ShortText = Field(description="An open action, as `qi show` lists it, e.g. A1")
+    evidence: LongText = Field(description="What shows it is done, e.g. \"March rota "
+                               "published\"")
 
 
 class TransferAction(Command):
     """Transfer an action elsewhere (e.g. to another review), with a reason."""
 
-    action_id: ShortText
-    transferred_to: ShortText
-    reason: LongText
+    action_id: ShortText = Field(description="An open action, as `qi show` lists it, e.g. A1")
+    transferred_to: ShortText = Field(description="Where it goes, e.g. \"Trust board "
+                                      "action log\"")
+    reason: LongText = Field(description="Why it is transferred")
 
 
 class ApproveClosure(Command):
     """Approve closure (urgent reviews: the dean or a delegate)."""
 
-    role: ApproverRole
+    role: ApproverRole = Field(description="The approver's role; the type says which may "
+                               "approve (`qi types TYPE`)")
 
 
 class Close(Command):
@@ -241,20 +263,21 @@ class Close(Command):
 class Cancel(Command):
     """Cancel before any meeting has been held, with a reason."""
 
-    reason: LongText
+    reason: LongText = Field(description="Why it is cancelled, kept in the audit trail")
 
 
 class Escalate(Command):
     """Record an escalation (a flag and a record, not a state)."""
 
     level: EscalationLevel
-    reason: LongText
+    reason: LongText = Field(description="Why it is escalated, kept in the audit trail")
 
 
 class PauseClock(Command):
     """Stop the deadline clock (e.g. provider in special measures); a reason is required."""
 
-    reason: LongText
+    reason: LongText = Field(description="Why the clock stops, e.g. \"Provider placed in "
+                             "special measures\"")
 
 
 class ResumeClock(Command):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
 
 from pydantic import BaseModel
 
 from models.commands import Event
+from models.errors import ProblemError
 from models.intervention import InterventionData, State
 from models.lifecycle import TRANSITIONS, Lifecycle
+from models.registry import COMMANDS, apply_command
 from models.schedule import Notice
+from models.vocabulary import FindingCategory
 
 __all__ = ["CommandResult", "InterventionStatus", "NextStep", "describe"]
 
@@ -17,9 +21,12 @@ __all__ = ["CommandResult", "InterventionStatus", "NextStep", "describe"]
 class NextStep(BaseModel):
     command: Event
     moves_to: State | None
-    # For commands without a payload the guards can be asked now; for the others these are the
-    # rules the payload must satisfy, evaluated against the current data.
+    # Why it would be refused now whatever its payload says (e.g. the clock is not paused, no
+    # action is open); empty: it can be sent now.
     blocked_by: list[str]
+    # For a command whose payload moves the state: the rules that payload must satisfy, as the
+    # intervention stands (e.g. "a chair must be named").
+    needs: list[str] = []
 
 
 class InterventionStatus(BaseModel):
@@ -45,16 +52,74 @@ class CommandResult(BaseModel):
     allowed: list[Event]
 
 
+def _booked(data: InterventionData) -> list[str]:
+    if any(m.held_on is None and m.scheduled_on is not None for m in data.meetings):
+        return []
+    return ["no meeting is booked and waiting to be held (book one with schedule_meeting)"]
+
+
+def _open_action(data: InterventionData) -> list[str]:
+    if data.open_actions():
+        return []
+    return ["no action is open" + (" (add one with add_action)" if not data.actions else "")]
+
+
+def _answerable_finding(data: InterventionData) -> list[str]:
+    immediate = FindingCategory.IMMEDIATE_MANDATORY_REQUIREMENT
+    if data.report is None and not any(f.category is immediate for f in data.findings):
+        return ["before the report is issued, actions answer only immediate mandatory "
+                "requirements, and none has been recorded"]
+    if not data.findings:
+        return ["there is no finding to act on"]
+    return []
+
+
+def _not_paused(data: InterventionData) -> list[str]:
+    since = data.paused_since
+    return [f"the clock is already paused (since {since})"] if since else []
+
+
+# What a command with a payload refers to must exist now, whatever the payload says.
+_NEEDS_NOW: dict[Event, Callable[[InterventionData], list[str]]] = {
+    Event.reschedule_meeting: _booked,
+    Event.add_action: _answerable_finding,
+    Event.record_action_progress: _open_action,
+    Event.accept_action: _open_action,
+    Event.transfer_action: _open_action,
+    Event.pause_clock: _not_paused,
+}
+
+
+def _probe(event: Event, data: InterventionData, today: date) -> list[str] | None:
+    """For a command with nothing but who and why: the lifecycle's answer to it, now (its
+    change applied, then its guards). None for commands that carry a payload."""
+    contract = COMMANDS[event].contract
+    if any(info.is_required() for name, info in contract.model_fields.items() if name != "actor"):
+        return None
+    now = datetime.combine(today, time(12), tzinfo=UTC)
+    try:
+        after = apply_command(data, event, contract(actor="status"), now)
+    except ProblemError as error:
+        return [p.rule for p in error.problems]
+    return [p.rule for p in Lifecycle(data.state).refusals(event, after, today)]
+
+
 def describe(
     data: InterventionData, today: date, upcoming: list[Notice] | None = None
 ) -> InterventionStatus:
+    """The status with the commands this state takes: each with why it would be refused now
+    (nothing: it can be sent) and what its payload still needs."""
     lifecycle = Lifecycle(data.state)
     steps = []
     for event in lifecycle.allowed():
         step = next(s for s in TRANSITIONS if s.event is event and data.state in s.sources)
-        if step.dest is None:
-            blocked: list[str] = []
-        else:
-            blocked = [str(p) for p in lifecycle.refusals(event, data, today)]
-        steps.append(NextStep(command=event, moves_to=step.dest, blocked_by=blocked))
+        blocked = _probe(event, data, today)
+        needs: list[str] = []
+        if blocked is None:
+            precondition = _NEEDS_NOW.get(event)
+            blocked = precondition(data) if precondition is not None else []
+            if step.dest is not None:
+                needs = [p.rule for p in lifecycle.refusals(event, data, today)]
+        steps.append(NextStep(command=event, moves_to=step.dest, blocked_by=blocked,
+                              needs=needs))
     return InterventionStatus(data=data, today=today, next_steps=steps, upcoming=upcoming or [])

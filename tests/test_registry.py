@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from fastapi.routing import APIRoute
 
 from api.bodies import COMMAND_BODIES
 from api.routes.commands import router, slug
 from cli import cli
+from cli.names import lifecycle_summaries
 from models.access import PERMISSIONS, permission_table
 from models.commands import Event
 from models.lifecycle import TRANSITIONS, mermaid_diagram
@@ -40,8 +42,19 @@ def test_the_api_has_one_command_route_and_body_per_entry() -> None:
 
 
 def test_qi_has_one_command_per_entry() -> None:
-    commands = set(cli.commands)
-    assert {slug(event) for event in COMMANDS} <= commands
+    context = click.Context(cli)
+    assert {slug(event) for event in COMMANDS} <= set(cli.list_commands(context))
+    for event, spec in COMMANDS.items():
+        command = cli.get_command(context, slug(event))
+        assert command is not None
+        assert (command.help or "").startswith(spec.summary)
+        flags = {name for p in command.params for name in p.opts}
+        assert {f"--{f.replace('_', '-')}" for f in spec.contract.model_fields} <= flags | {
+            "--attendance"}
+
+
+def test_qi_lists_each_entry_with_its_summary_without_building_it() -> None:
+    assert lifecycle_summaries() == {slug(e): spec.summary for e, spec in COMMANDS.items()}
 
 
 @pytest.mark.parametrize("role", list(Role))

@@ -50,3 +50,17 @@ def test_list_with_an_unknown_state_names_the_field(qi: Qi) -> None:
     done = qi("list", "--state", "bogus")
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: state: unknown state 'bogus'")
+
+
+def test_a_command_answers_to_either_spelling_and_help_teaches_its_format(qi: Qi) -> None:
+    dashed = qi.ok("record-meeting", "--help").stdout
+
+    assert qi.ok("record_meeting", "--help").stdout == dashed
+    assert "YYYY-MM-DD, today, or DD/MM/YYYY" in " ".join(dashed.split())
+    assert "Example:\n    qi record-meeting" in dashed
+
+
+def test_types_of_one_type_says_who_may_chair(qi: Qi) -> None:
+    shown = qi.ok("types", "programme_review").stdout
+
+    assert "who may chair: clinical_faculty" in shown

@@ -91,11 +91,12 @@ def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
     )
     assert convened["state"] == "panel_convened"
     met = command(
-        qi, "record-meeting", intervention_id, "--actor", COORDINATOR, "--held-on", held_on,
+        qi, "record-meeting", intervention_id, "--actor", COORDINATOR, "--held-on", "today",
         "--format", "face_to_face", "--attendance-learners", "12",
         "--attendance-supervisors", "4", "--attendance-leaders", "2",
     )
     assert met["state"] == "meetings_held"
+    assert met["created"] == ["M1"]
     reported = command(
         qi, "issue-report", intervention_id, "--actor", COORDINATOR, "--final",
         "--factual-accuracy-closed-on", held_on,
@@ -103,14 +104,20 @@ def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
         "--findings", "category=good_practice; text=Teaching programme valued by learners",
     )
     assert reported["state"] == "report_issued"
-    added = command(
-        qi, "add-action", intervention_id, "--actor", COORDINATOR, "--finding-id", "F1",
+    assert reported["created"] == ["F1", "F2"]
+    assert_refused(qi("add-action", intervention_id, "--actor", COORDINATOR, "--finding-id",
+                      "F9", "--description", "x", "--owner-name", OWNER_NAME, "--owner-email",
+                      OWNER_EMAIL, "--due-on", "today"), 2, "--finding-id", "F9")
+    due_on = today() + timedelta(days=60)
+    added = qi.ok(
+        "add-action", intervention_id, "--actor", COORDINATOR, "--finding-id", "F1",
         "--description", "Publish a rota with a named senior on every night shift",
         "--owner-name", OWNER_NAME, "--owner-email", OWNER_EMAIL,
-        "--due-on", (today() + timedelta(days=60)).isoformat(),
-    )
-    assert added["state"] == "report_issued"
-    assert "agree_action_plan" in added["allowed"]
+        "--due-on", due_on.strftime("%d/%m/%Y"),
+    ).stdout
+    assert added.startswith(f"add-action: {intervention_id} is now report_issued; "
+                            "added action A1 (ready next: ")
+    assert "agree-action-plan" in added
 
 
 def assert_refusals_change_nothing(qi: Qi, intervention_id: str) -> None:
@@ -118,7 +125,7 @@ def assert_refusals_change_nothing(qi: Qi, intervention_id: str) -> None:
     assert state_of(qi, intervention_id) == "report_issued"
 
     invalid = qi("start", *START_OPTIONS, "--concern-likelihood", "9")
-    assert_refused(invalid, 2, "concern.likelihood")
+    assert_refused(invalid, 2, "--concern-likelihood: '9' is not a whole number from 1 to 5")
     assert [row["id"] for row in qi.json("list")] == [intervention_id]
 
     unknown = f"intervention-{uuid.uuid4()}"

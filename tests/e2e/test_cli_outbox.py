@@ -56,3 +56,12 @@ def test_resending_a_delivered_or_unknown_key_is_refused_with_the_reason(qi: Qi)
     assert delivered.returncode == EXIT_REFUSED
     assert "only dead or unknown messages can be resent" in delivered.stderr
     assert missing.returncode == EXIT_UNKNOWN
+
+
+def test_the_status_choices_are_the_undelivered_states() -> None:
+    # Spelled out in cli/outbox.py so `qi outbox --help` needs no database import.
+    from cli.outbox import outbox
+    from models.outbox import UNDELIVERED
+
+    option = next(p for p in outbox.params if p.name == "statuses")
+    assert list(option.type.choices) == [s.value for s in UNDELIVERED]  # type: ignore[attr-defined]

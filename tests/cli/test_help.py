@@ -1,0 +1,89 @@
+"""`qi` help teaches: every generated option states its format, allowed values and an
+example; every command ends with a worked example; `qi types TYPE` says who sits and chairs."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from cli.catalogue_views import format_types
+from cli.formats import UnknownFormat, format_of, unwrap
+from cli.options import FieldOption, field_options
+from models.catalogue import load_catalogue
+from models.commands import StartRequest
+from models.registry import COMMANDS
+
+CONTRACTS = [StartRequest, *(spec.contract for spec in COMMANDS.values())]
+OPTIONS = [(c.__name__, o) for c in CONTRACTS for o in field_options(c)]
+
+
+@pytest.mark.parametrize(("contract", "option"), OPTIONS,
+                         ids=[f"{c}{o.flag}" for c, o in OPTIONS])
+def test_every_generated_option_states_its_format_and_allowed_values(
+    contract: str, option: FieldOption
+) -> None:
+    help_text = option.help
+    assert option.is_flag or "e.g. " in help_text, help_text
+    assert option.presence.split()[0] in help_text.lower()
+    for value in option.format.choices:
+        assert value in help_text
+    for key in option.keys:
+        assert key.name in help_text
+        assert all(value in help_text for value in key.format.choices)
+    if option.format.parse is not None:  # a date
+        assert all(f in help_text for f in ("YYYY-MM-DD", "today", "DD/MM/YYYY"))
+    assert "^" not in help_text  # no regex
+
+
+def test_a_field_of_a_kind_qi_cannot_explain_is_refused() -> None:
+    with pytest.raises(UnknownFormat):
+        format_of(float)
+    with pytest.raises(UnknownFormat):
+        format_of(unwrap(int))  # a number without bounds says nothing about what to type
+
+
+@pytest.mark.parametrize("name", ["start", *(e.value.replace("_", "-") for e in COMMANDS)])
+def test_each_command_help_ends_with_a_worked_example(name: str) -> None:
+    done = CliRunner().invoke(cli, [name, "--help"], terminal_width=80)
+
+    assert done.exit_code == 0, done.output
+    example = done.output.split("Example:")[1]
+    assert example.strip().startswith(f"qi {name}")
+    assert "--actor c.okafor" in example or name == "start"
+
+
+def test_convene_panel_help_shows_how_to_give_a_member_several_roles() -> None:
+    done = CliRunner().invoke(cli, ["convene-panel", "--help"], terminal_width=200)
+
+    assert "roles=senior_panel_member,subject_expert" in done.output
+    assert "interests_declared=yes" in done.output
+    assert "separated by , or +" in done.output
+
+
+def test_types_with_a_type_says_who_must_sit_and_who_may_chair() -> None:
+    done = CliRunner().invoke(cli, ["types", "Programme Review"], terminal_width=80)
+
+    assert done.exit_code == 0, done.output
+    assert "panel must include: clinical_faculty" in done.output
+    assert "who may chair: clinical_faculty" in done.output
+
+
+def test_types_fits_80_columns_and_never_cuts_a_code() -> None:
+    kinds = load_catalogue().active()
+
+    text = format_types(kinds, 80)
+
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert all(kind.code in text for kind in kinds)
+    assert "…" not in text
+
+
+def test_both_spellings_of_a_command_name_run_it_and_help_shows_one() -> None:
+    context = click.Context(cli)
+    listed = cli.list_commands(context)
+
+    assert cli.get_command(context, "agree_action_plan") is not None
+    assert "agree-action-plan" in listed
+    assert "agree_action_plan" not in listed

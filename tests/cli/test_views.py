@@ -1,0 +1,27 @@
+"""Tables fit 80 columns and keep IDs whole."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import StringIO
+from types import SimpleNamespace
+
+from rich.console import Console
+
+from cli.views import print_list
+
+ID = "intervention-b0cc48c0-1658-4f3a-8bb5-3655512fd86c"
+
+
+def test_list_keeps_the_id_whole_in_80_columns() -> None:
+    screen = Console(file=StringIO(), width=80)
+    row = SimpleNamespace(id=ID, type_code="learner_educator_review", provider_code="RXX01",
+                          state="actions_tracked", risk_band="extreme",
+                          next_deadline=date(2027, 1, 5), open_actions=3, overdue_actions=1)
+
+    print_list(screen, [row])
+
+    text = screen.file.getvalue()  # type: ignore[attr-defined]
+    assert ID in text
+    assert "actions_tracked" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
