@@ -42,6 +42,7 @@ async def test_urgent_review_runs_from_start_to_close_over_http(api: Api) -> Non
             states.append(response.json()["state"])
 
         status = (await coordinator.get(f"/interventions/{intervention_id}")).json()
+        await api.settled(intervention_id)
         audit = (await coordinator.get(f"/interventions/{intervention_id}/audit")).json()
 
     assert states[-1] == "closed"
@@ -57,6 +58,7 @@ async def test_urgent_review_runs_from_start_to_close_over_http(api: Api) -> Non
 async def test_status_schedule_and_audit_of_a_new_intervention(api: Api) -> None:
     async with api.client() as client:
         intervention_id = await start(client)
+        await api.settled(intervention_id)
         status = await client.get(f"/interventions/{intervention_id}")
         schedule = await client.get(f"/interventions/{intervention_id}/schedule")
         audit = await client.get(f"/interventions/{intervention_id}/audit")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import itertools
 import signal
 import subprocess
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -120,6 +122,18 @@ def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
     assert "agree-action-plan" in added
 
 
+def settled(read: Callable[[], list[Any]], count: int) -> list[Any]:
+    """What `read` returns from the read model once it holds `count` rows: it is written just
+    after each command is answered."""
+    rows = read()
+    for _ in range(100):  # up to 10 s
+        if len(rows) >= count:
+            break
+        time.sleep(0.1)
+        rows = read()
+    return rows
+
+
 def assert_refusals_change_nothing(qi: Qi, intervention_id: str) -> None:
     assert_refused(qi("close", intervention_id, "--actor", "x"), 1, "close", "report_issued")
     assert state_of(qi, intervention_id) == "report_issued"
@@ -137,7 +151,7 @@ def assert_refusals_change_nothing(qi: Qi, intervention_id: str) -> None:
 def assert_audit(qi: Qi, intervention_id: str, expected: list[tuple[str, str]]) -> None:
     """The read model's trail: (command, actor) in order, each step starting where the last
     one ended."""
-    entries = qi.json("audit", intervention_id)
+    entries = settled(lambda: qi.json("audit", intervention_id), len(expected))
     assert [(e["command"], e["actor"]) for e in entries] == expected
     assert [e["seq"] for e in entries] == list(range(1, len(expected) + 1))
     assert all(e["intervention_id"] == intervention_id for e in entries)
@@ -181,7 +195,7 @@ def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartSta
                                                           "good_practice"]
     assert [(a["id"], a["owner_name"], a["status"]) for a in before["actions"]] == [
         ("A1", OWNER_NAME, "open")]
-    [row] = qi.json("list", "--state", "report_issued")
+    [row] = settled(lambda: qi.json("list", "--state", "report_issued"), 1)
     assert (row["id"], row["provider_code"], row["open_actions"]) == (intervention_id, "RXX01", 1)
     assert_audit(qi, intervention_id, URGENT_TRAIL_TO_REPORT)
 
@@ -196,7 +210,8 @@ def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartSta
 
     finish_review(qi, intervention_id)
     assert state_of(qi, intervention_id) == "closed"
-    assert [row["id"] for row in qi.json("list", "--state", "closed")] == [intervention_id]
+    closed = settled(lambda: qi.json("list", "--state", "closed"), 1)
+    assert [row["id"] for row in closed] == [intervention_id]
     assert_audit(qi, intervention_id, [
         *URGENT_TRAIL_TO_REPORT,
         ("agree_action_plan", COORDINATOR),
