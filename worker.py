@@ -154,6 +154,9 @@ def worker_from_settings(
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=settings.graceful_shutdown_seconds),
         mail_from=settings.mail_from,
+        delivery_first_pause=timedelta(seconds=settings.delivery_first_pause_seconds),
+        delivery_lease=timedelta(seconds=settings.delivery_lease_seconds),
+        delivery_poll=timedelta(seconds=settings.delivery_poll_seconds),
     )
 
 

@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
+    # The outbox's delivery loop (activities/delivery.py).
+    delivery_first_pause_seconds: float = Field(
+        30.0, gt=0, description="Pause before a failed message's second attempt; doubles, to 1 h"
+    )
+    delivery_lease_seconds: float = Field(
+        300.0, gt=0,
+        description="How long a worker may hold a message it is sending before another takes it",
+    )
+    delivery_poll_seconds: float = Field(
+        2.0, gt=0, description="How often the outbox is read when nothing nudges it"
+    )
 
     # Worker tuning. Sync activities run on a thread pool of this size, each holding a database
     # connection, so it stays within the engine's pool (5 + 10 overflow) by default.
