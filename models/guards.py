@@ -114,11 +114,14 @@ def held_meetings_complete(data: InterventionData, today: date) -> list[Problem]
         if m.held_on is None:
             continue
         if not started <= m.held_on <= today:
-            problems.append(Problem(field="held_on", rule=f"meeting {m.id} must be held between "
-                                    f"the start ({started}) and today ({today})"))
+            # Named by its date: a meeting recorded without a booking has no ID for the user yet.
+            problems.append(Problem(field="held_on", rule=f"a meeting is recorded as held on a "
+                                    f"day between the start ({started}) and today ({today}), "
+                                    f"not {m.held_on}"))
         if m.attendance is None or m.attendance.total == 0:
-            problems.append(Problem(field="attendance", rule=f"meeting {m.id} needs attendance "
-                                    "counts (learners, supervisors, leaders); none were given"))
+            problems.append(Problem(field="attendance", rule=f"the meeting held on {m.held_on} "
+                                    "needs attendance counts (learners, supervisors, leaders); "
+                                    "none were given"))
     if not any(m.held_on for m in data.meetings):
         problems.append(Problem(field="held_on", rule="at least one meeting must be held"))
     return problems
@@ -211,7 +214,8 @@ def closure_approver_allowed(data: InterventionData, today: date) -> list[Proble
     approval = data.closure_approval
     allowed = data.type.closure_approver_roles
     if approval is not None and approval.role not in allowed:
-        return [Problem(field="role", rule=f"closure of a {data.type.name} is approved by "
+        article = "an" if data.type.name[:1].lower() in "aeiou" else "a"
+        return [Problem(field="role", rule=f"closure of {article} {data.type.name} is approved by "
                         f"{' or '.join(allowed)}, not {approval.role}")]
     return []
 

@@ -223,8 +223,8 @@ def test_record_meeting_refused_without_attendance(urgent: Journey) -> None:
     assert problems == [
         Problem(
             field="attendance",
-            rule="meeting M1 needs attendance counts (learners, supervisors, leaders); "
-            "none were given",
+            rule=f"the meeting held on {command.held_on} needs attendance counts (learners, "
+            "supervisors, leaders); none were given",
         )
     ]
 
@@ -239,8 +239,8 @@ def test_record_meeting_refused_when_held_in_the_future(urgent: Journey) -> None
     assert problems == [
         Problem(
             field="held_on",
-            rule=f"meeting M1 must be held between the start (2026-03-02) and today "
-            f"({urgent.today})",
+            rule=f"a meeting is recorded as held on a day between the start (2026-03-02) and "
+            f"today ({urgent.today}), not {tomorrow}",
         )
     ]
 
@@ -574,7 +574,7 @@ def test_urgent_closure_approval_refused_from_a_quality_lead(urgent: Journey) ->
     assert problems == [
         Problem(
             field="role",
-            rule="closure of a Urgent Risk Review is approved by dean or dean_delegate, "
+            rule="closure of an Urgent Risk Review is approved by dean or dean_delegate, "
             "not quality_lead",
         )
     ]
