@@ -33,7 +33,6 @@ __all__ = [
     "apply_command",
     "deadlines_met",
     "deadlines_started",
-    "spec",
 ]
 
 Change = Callable[[InterventionData, Any, datetime], None]
@@ -185,10 +184,6 @@ def _specs() -> Iterable[CommandSpec]:
 
 
 COMMANDS: Mapping[Event, CommandSpec] = {s.event: s for s in _specs()}
-
-
-def spec(event: Event) -> CommandSpec:
-    return COMMANDS[event]
 
 
 def apply_command(
