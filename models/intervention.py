@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+import sqlmodel
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import JSON, String, Text
+from sqlmodel import SQLModel
 
 from models.catalogue import InterventionType, RiskBand, RiskBands
 from models.vocabulary import (
+    CODE_LENGTH,
+    EMAIL_LENGTH,
+    PERSON_LENGTH,
+    SHORT_LENGTH,
     ActionStatus,
     ActorId,
     ApproverRole,
@@ -90,12 +97,20 @@ class Concern(_Value):
         return self.likelihood * self.impact
 
 
-class PanelMember(_Value):
-    name: PersonName
-    email: Email
-    roles: tuple[PanelRole, ...] = Field(min_length=1)
+class _Row(SQLModel):
+    """A value the read model stores as a row: its SQL table derives from it (`models.tables`),
+    so the columns are these fields, with the lengths and types they declare here."""
+
+    # SQLModel types its config as its own TypedDict, a superset of pydantic's.
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
+class PanelMember(_Row):
+    name: PersonName = sqlmodel.Field(max_length=PERSON_LENGTH)
+    email: Email = sqlmodel.Field(max_length=EMAIL_LENGTH)
+    roles: tuple[PanelRole, ...] = sqlmodel.Field(min_length=1, sa_type=JSON)
     interests_declared: bool = False
-    conflict: ConflictStatus = ConflictStatus.NONE
+    conflict: ConflictStatus = sqlmodel.Field(default=ConflictStatus.NONE, sa_type=String(16))
 
 
 class Attendance(_Value):
@@ -108,19 +123,23 @@ class Attendance(_Value):
         return self.learners + self.supervisors + self.leaders
 
 
-class Meeting(_Value):
-    id: str
-    format: MeetingFormat
-    booked_on: date | None = None
+class MeetingBase(_Row):
+    id: str = sqlmodel.Field(max_length=CODE_LENGTH)
+    format: MeetingFormat = sqlmodel.Field(sa_type=String(16))
     scheduled_on: date | None = None
     held_on: date | None = None
-    attendance: Attendance | None = None
 
 
-class Finding(_Value):
-    id: str
-    category: FindingCategory | None  # None while unclassified; a final report needs every one
-    text: LongText
+class Meeting(MeetingBase):
+    booked_on: date | None = None
+    attendance: Attendance | None = None  # stored as its counts, one column each
+
+
+class Finding(_Row):
+    id: str = sqlmodel.Field(max_length=CODE_LENGTH)
+    # None while unclassified; a final report needs every one.
+    category: FindingCategory | None = sqlmodel.Field(sa_type=String(48))
+    text: LongText = sqlmodel.Field(sa_type=Text)
     raised_on: date
 
 
@@ -136,20 +155,23 @@ class ProgressNote(_Value):
     note: LongText
 
 
-class Action(_Value):
-    id: str
-    finding_id: str
-    description: LongText
-    owner_name: PersonName
-    owner_email: Email
+class ActionBase(_Row):
+    id: str = sqlmodel.Field(max_length=CODE_LENGTH)
+    finding_id: str = sqlmodel.Field(max_length=CODE_LENGTH)
+    description: LongText = sqlmodel.Field(sa_type=Text)
+    owner_name: PersonName = sqlmodel.Field(max_length=PERSON_LENGTH)
+    owner_email: Email = sqlmodel.Field(max_length=EMAIL_LENGTH)
     due_on: date
+    status: ActionStatus = sqlmodel.Field(default=ActionStatus.OPEN, sa_type=String(16))
+    evidence: LongText | None = sqlmodel.Field(default=None, sa_type=Text)
+    accepted_by: ActorId | None = sqlmodel.Field(default=None, max_length=PERSON_LENGTH)
+    transfer_reason: LongText | None = sqlmodel.Field(default=None, sa_type=Text)
+    transferred_to: ShortText | None = sqlmodel.Field(default=None, max_length=SHORT_LENGTH)
+
+
+class Action(ActionBase):
     added_on: date | None = None
-    status: ActionStatus = ActionStatus.OPEN
-    progress: list[ProgressNote] = Field(default_factory=list)
-    evidence: LongText | None = None
-    accepted_by: ActorId | None = None
-    transfer_reason: LongText | None = None
-    transferred_to: ShortText | None = None
+    progress: list[ProgressNote] = Field(default_factory=list)  # in the audit, not the row
 
 
 class ClosureApproval(_Value):
@@ -174,9 +196,10 @@ class DeadlineKind(StrEnum):
     action_plan = "action_plan"
 
 
-class Deadline(_Value):
-    kind: DeadlineKind
-    subject: str = ""  # e.g. the finding an IMR deadline is for
+class Deadline(_Row):
+    kind: DeadlineKind = sqlmodel.Field(sa_type=String(32))
+    # e.g. the finding an IMR deadline is for
+    subject: str = sqlmodel.Field(default="", max_length=SHORT_LENGTH)
     due_on: date
     set_on: date
     met_on: date | None = None
@@ -205,15 +228,15 @@ class SentNotice(_Value):
     sent: bool = True  # False: noted but not sent, e.g. a reminder that came too late
 
 
-class AuditEntry(_Value):
+class AuditEntry(_Row):
     seq: int
     at: datetime
-    actor: ActorId
-    command: str
-    from_state: State
-    to_state: State
-    summary: str
-    reason: str | None = None
+    actor: ActorId = sqlmodel.Field(max_length=PERSON_LENGTH)
+    command: str = sqlmodel.Field(max_length=CODE_LENGTH)
+    from_state: State = sqlmodel.Field(sa_type=String(32))
+    to_state: State = sqlmodel.Field(sa_type=String(32))
+    summary: str = sqlmodel.Field(sa_type=Text)
+    reason: str | None = sqlmodel.Field(default=None, sa_type=Text)
 
 
 class InterventionData(_Value):

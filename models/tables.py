@@ -16,17 +16,17 @@ from pydantic import model_validator
 from sqlalchemy import JSON, Index, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models import intervention as domain
 from models.catalogue import RiskBand
-from models.intervention import DeadlineKind, State
+from models.intervention import State
 from models.vocabulary import (
-    ActionStatus,
+    CODE_LENGTH,
+    EMAIL_LENGTH,
+    PERSON_LENGTH,
+    SHORT_LENGTH,
     ActorId,
     Code,
-    ConflictStatus,
     Email,
-    FindingCategory,
-    MeetingFormat,
-    PanelRole,
     Role,
 )
 
@@ -56,10 +56,10 @@ __all__ = [
 ]
 
 _ID = 200  # workflow ids and idempotency keys are built from them
-_CODE = 40
-_SHORT = 200
-_PERSON = 120
-_EMAIL = 254
+_CODE = CODE_LENGTH
+_SHORT = SHORT_LENGTH
+_PERSON = PERSON_LENGTH
+_EMAIL = EMAIL_LENGTH
 _SUBJECT = 300  # models.effects.Message.subject
 _REASON = 300
 _INTERVENTION_FK = "intervention.id"
@@ -97,120 +97,70 @@ class InterventionPublic(InterventionBase):
     pass
 
 
-class PanelMemberBase(SQLModel):
+# The child rows derive from the domain values (models.intervention), adding only what a row
+# needs besides: the intervention it belongs to, and a position where the value has no ID.
+
+
+class PanelMemberPublic(domain.PanelMember):
     seq: int  # position on the panel: members have no id of their own
-    name: str = Field(max_length=_PERSON)
-    email: str = Field(max_length=_EMAIL)
-    roles: list[PanelRole] = Field(sa_type=JSON)
     chair: bool = False
-    interests_declared: bool = False
-    conflict: ConflictStatus = Field(sa_type=String(16))
 
 
-class PanelMember(PanelMemberBase, table=True):
+class PanelMember(PanelMemberPublic, table=True):
     __tablename__ = "panel_member"
     # intervention_id leads the key so "replace this intervention's rows" uses the index.
     __table_args__ = (PrimaryKeyConstraint("intervention_id", "seq"),)
     intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
 
 
-class PanelMemberPublic(PanelMemberBase):
-    pass
-
-
-class MeetingBase(SQLModel):
-    id: str = Field(max_length=_CODE)
-    format: MeetingFormat = Field(sa_type=String(16))
-    scheduled_on: date | None = None
-    held_on: date | None = None
-    # Attendance counts; all null until the meeting is recorded as held.
+class MeetingPublic(domain.MeetingBase):
+    # The meeting's attendance, one column a group; all null until it is recorded as held.
     learners: int | None = None
     supervisors: int | None = None
     leaders: int | None = None
 
 
-class Meeting(MeetingBase, table=True):
+class Meeting(MeetingPublic, table=True):
     __tablename__ = "meeting"
     __table_args__ = (PrimaryKeyConstraint("intervention_id", "id"),)
     intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
 
 
-class MeetingPublic(MeetingBase):
+class FindingPublic(domain.Finding):
     pass
 
 
-class FindingBase(SQLModel):
-    id: str = Field(max_length=_CODE)
-    category: FindingCategory | None = Field(default=None, sa_type=String(48))
-    text: str = Field(sa_type=Text)
-    raised_on: date
-
-
-class Finding(FindingBase, table=True):
+class Finding(FindingPublic, table=True):
     __tablename__ = "finding"
     __table_args__ = (PrimaryKeyConstraint("intervention_id", "id"),)
     intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
 
 
-class FindingPublic(FindingBase):
+class ActionPublic(domain.ActionBase):
     pass
 
 
-class ActionBase(SQLModel):
-    id: str = Field(max_length=_CODE)
-    finding_id: str = Field(max_length=_CODE)
-    description: str = Field(sa_type=Text)
-    owner_name: str = Field(max_length=_PERSON)
-    owner_email: str = Field(max_length=_EMAIL)
-    due_on: date
-    status: ActionStatus = Field(sa_type=String(16))
-    evidence: str | None = Field(default=None, sa_type=Text)
-    accepted_by: str | None = Field(default=None, max_length=_PERSON)
-    transfer_reason: str | None = Field(default=None, sa_type=Text)
-    transferred_to: str | None = Field(default=None, max_length=_SHORT)
-
-
-class Action(ActionBase, table=True):
+class Action(ActionPublic, table=True):
     __tablename__ = "action"
     __table_args__ = (PrimaryKeyConstraint("intervention_id", "id"),)
     intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
 
 
-class ActionPublic(ActionBase):
-    pass
-
-
-class DeadlineBase(SQLModel):
+class DeadlinePublic(domain.Deadline):
     seq: int  # position in the intervention's list: a kind can recur (one IMR deadline each)
-    kind: DeadlineKind = Field(sa_type=String(32))
-    subject: str = Field(default="", max_length=_SHORT)
-    due_on: date
-    set_on: date
-    met_on: date | None = None
 
 
-class Deadline(DeadlineBase, table=True):
+class Deadline(DeadlinePublic, table=True):
     __tablename__ = "deadline"
     __table_args__ = (PrimaryKeyConstraint("intervention_id", "seq"),)
     intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
 
 
-class DeadlinePublic(DeadlineBase):
-    pass
+class AuditEntryPublic(domain.AuditEntry):
+    intervention_id: str
 
 
-class AuditEntryBase(SQLModel):
-    seq: int
-    at: datetime
-    actor: str = Field(max_length=_PERSON)
-    command: str = Field(max_length=_CODE)
-    from_state: State = Field(sa_type=String(32))
-    to_state: State = Field(sa_type=String(32))
-    summary: str = Field(sa_type=Text)
-    reason: str | None = Field(default=None, sa_type=Text)
-
-
-class AuditEntry(AuditEntryBase, table=True):
+class AuditEntry(domain.AuditEntry, table=True):
     """Append-only: rows are inserted if absent and never updated or deleted by the app."""
 
     __tablename__ = "audit_entry"
@@ -220,10 +170,6 @@ class AuditEntry(AuditEntryBase, table=True):
     )
     intervention_id: str = Field(foreign_key=_INTERVENTION_FK, ondelete="CASCADE", max_length=_ID)
     idempotency_key: str = Field(max_length=2 * _ID)
-
-
-class AuditEntryPublic(AuditEntryBase):
-    intervention_id: str
 
 
 class NotificationStatus(StrEnum):

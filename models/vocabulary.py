@@ -8,6 +8,10 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 __all__ = [
+    "CODE_LENGTH",
+    "EMAIL_LENGTH",
+    "PERSON_LENGTH",
+    "SHORT_LENGTH",
     "ActionStatus",
     "ActorId",
     "ApproverRole",
@@ -26,9 +30,19 @@ __all__ = [
     "ShortText",
 ]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Lengths the read model's columns share with the values they hold.
+CODE_LENGTH = 40  # codes and item IDs (F1, A1, M1)
+SHORT_LENGTH = 200
+PERSON_LENGTH = 120  # names and login IDs
+EMAIL_LENGTH = 254
+
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_LENGTH)
+]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=PERSON_LENGTH)
+]
 Code = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 ]
@@ -38,7 +52,7 @@ ActorId = Annotated[
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+        strip_whitespace=True, max_length=EMAIL_LENGTH, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
     ),
 ]
 
