@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
+from importlib.metadata import version
 
 import uvicorn
 from fastapi import FastAPI
@@ -48,7 +49,7 @@ def create_app(
     """The app; `counters` is the one `service` reports refusals to, so /metrics shows them."""
     app = FastAPI(
         title="Quality interventions",
-        version="0.1.0",
+        version=version("quality-interventions"),
         description=DESCRIPTION,
         responses=ERROR_RESPONSES,
     )
