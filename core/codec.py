@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -37,9 +37,16 @@ class SealError(ValueError):
 
 
 class SealingCodec(PayloadCodec):
-    """Seals with the ring's current key; opens with whichever key a payload names."""
+    """Seals with the ring's current key; opens with whichever key a payload names.
 
-    def __init__(self, keys: KeyRing) -> None:
+    `reload` reads the ring again when a payload names a key not yet loaded: another process
+    rotated the key file, and this one takes the new ring without a restart."""
+
+    def __init__(self, keys: KeyRing, reload: Callable[[], KeyRing] | None = None) -> None:
+        self._reload = reload
+        self._load(keys)
+
+    def _load(self, keys: KeyRing) -> None:
         self._current = keys.current
         self._ciphers = {key_id: AESGCM(key.secret) for key_id, key in keys.keys.items()}
 
@@ -59,7 +66,7 @@ class SealingCodec(PayloadCodec):
         if payload.metadata.get("encoding") != ENCODING:
             return payload  # written before sealing, or never sealed
         key_id = payload.metadata.get(KEY_ID, b"")
-        cipher = self._ciphers.get(key_id.decode(errors="replace"))
+        cipher = self._cipher(key_id.decode(errors="replace"))
         if cipher is None:
             raise SealError(f"payload sealed with key {key_id.decode(errors='replace')!r}, "
                             "which is not in the key file")
@@ -70,14 +77,21 @@ class SealingCodec(PayloadCodec):
             raise SealError("a sealed payload does not open with the key it names: "
                             "it was altered") from None
 
+    def _cipher(self, key_id: str) -> AESGCM | None:
+        if key_id not in self._ciphers and self._reload is not None:
+            self._load(self._reload())
+        return self._ciphers.get(key_id)
 
-def sealing_converter(keys: KeyRing) -> DataConverter:
+
+def sealing_converter(
+    keys: KeyRing, reload: Callable[[], KeyRing] | None = None
+) -> DataConverter:
     """The project's converter (pydantic models as JSON) with every payload sealed.
 
     Failures carry their message and stack trace in a sealed payload too (the SDK's encoded
     attributes): an exception's text may quote what a user typed."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=SealingCodec(keys),
+        payload_codec=SealingCodec(keys, reload),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

@@ -86,8 +86,10 @@ def keys(settings: Settings) -> KeyRing:
 
 def data_converter(settings: Settings) -> DataConverter:
     """The converter of every client and worker: pydantic models as JSON, every payload
-    sealed with the settings' keys (`core.codec`)."""
-    return sealing_converter(keys(settings))
+    sealed with the settings' keys (`core.codec`), the key file read again when a payload
+    names a key added since."""
+    path = key_file(settings)
+    return sealing_converter(keys(settings), reload=lambda: read_keys(path))
 
 
 async def connect(
