@@ -186,6 +186,7 @@ async def test_a_provider_lead_reports_progress_on_their_own_providers_action(ap
             command_path(intervention_id, Event.record_action_progress),
             json={"action_id": "A1", "note": "Draft rota circulated"},
         )
+        await api.settled(intervention_id)  # the audit trail is the read model's, written after
         audit = await lead.get(f"/interventions/{intervention_id}/audit")
 
     assert progress.status_code == 200, progress.text
