@@ -23,7 +23,8 @@ from api.deps import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
 from api.observability import RequestMetrics
-from api.routes import commands, exports, interventions, outbox, types
+from api.routes import codec_server, commands, exports, interventions, outbox, types
+from core.codec import SealingCodec
 from core.database import make_engine
 from core.interventions import Interventions
 from core.metrics import CommandCounters
@@ -31,7 +32,7 @@ from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
 from models.intervention import Contacts
 
-__all__ = ["bind_api_socket", "create_app", "docs_url", "serve_api"]
+__all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "serve_api"]
 
 DESCRIPTION = """Start and drive quality interventions; read their status, audit trail and
 schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format:
@@ -45,8 +46,10 @@ def create_app(
     catalogue: Catalogue,
     settings: Settings,
     counters: CommandCounters | None = None,
+    codec: SealingCodec | None = None,
 ) -> FastAPI:
-    """The app; `counters` is the one `service` reports refusals to, so /metrics shows them."""
+    """The app; `counters` is the one `service` reports refusals to, so /metrics shows them;
+    `codec` is the one the codec server opens and seals payloads with."""
     app = FastAPI(
         title="Quality interventions",
         version=version("quality-interventions"),
@@ -56,20 +59,32 @@ def create_app(
     request_metrics = CollectorRegistry(auto_describe=False)
     app.state.context = ApiContext(
         service=service, engine=engine, catalogue=catalogue, settings=settings,
-        counters=counters or CommandCounters(), request_metrics=request_metrics,
+        counters=counters or CommandCounters(), request_metrics=request_metrics, codec=codec,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(NoStore)
     app.add_middleware(RequestMetrics, registry=request_metrics)
-    for module in (types, interventions, commands, exports, outbox, observability):
+    # Outermost: a browser's preflight is answered, and a refusal carries the CORS headers.
+    app.add_middleware(codec_server.CodecCors, origin=settings.resolved_ui_origin)
+    for module in (types, interventions, commands, exports, outbox, observability,
+                   codec_server):
         app.include_router(module.router)
     return app
 
 
-def docs_url(settings: Settings) -> str:
+def _base_url(settings: Settings) -> str:
     host = settings.api_host if settings.api_host not in ("0.0.0.0", "::") else "127.0.0.1"
-    return f"http://{host}:{settings.api_port}/docs"
+    return f"http://{host}:{settings.api_port}"
+
+
+def docs_url(settings: Settings) -> str:
+    return f"{_base_url(settings)}/docs"
+
+
+def codec_url(settings: Settings) -> str:
+    """The codec server's endpoint, as the Web UI is told it (it adds /encode and /decode)."""
+    return f"{_base_url(settings)}/codec"
 
 
 def bind_api_socket(settings: Settings) -> socket.socket:
@@ -110,8 +125,10 @@ async def serve_api(settings: Settings, client: Client, sock: socket.socket | No
     counters = CommandCounters()
     service = Interventions(client, task_queue=settings.task_queue, catalogue=catalogue,
                             contacts=contacts, refusals=counters)
+    sealing = client.data_converter.payload_codec
     app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings,
-                     counters=counters)
+                     counters=counters,
+                     codec=sealing if isinstance(sealing, SealingCodec) else None)
     config = uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5)
     server = _Server(config)
     sock = sock or bind_api_socket(settings)

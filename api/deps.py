@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
 from api.auth import Caller, bearer, not_authenticated, permit, unseen
+from core.codec import SealingCodec
 from core.interventions import Interventions
 from core.metrics import CommandCounters
 from core.settings import Settings
@@ -53,6 +54,7 @@ class ApiContext:
     settings: Settings
     counters: CommandCounters
     request_metrics: CollectorRegistry
+    codec: SealingCodec | None = None  # the codec server's; None: it answers 503
 
 
 def get_context(request: Request) -> ApiContext:

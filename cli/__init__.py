@@ -38,6 +38,7 @@ _COMMANDS = {
     "audit": "cli.interventions:audit",
     "users": "cli.admin:users",
     "tokens": "cli.admin:tokens",
+    "keys": "cli.keys:keys",
     "outbox": "cli.outbox:outbox",
 }
 

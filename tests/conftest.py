@@ -7,10 +7,9 @@ import sys
 from collections.abc import AsyncIterator
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from tests.environments import BIN, start_time_skipping
+from tests.environments import BIN, sealed, start_time_skipping
 from workflows.monitoring import ALL_KEYS
 
 _exit_status = 0
@@ -32,10 +31,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A real Temporal dev server (in memory) with the project's search attributes."""
+    """A real Temporal dev server (in memory) with the project's search attributes; its client
+    seals payloads as production's do."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=sealed(),
         search_attributes=ALL_KEYS,
         dev_server_log_level="error",
     )

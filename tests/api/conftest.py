@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from core.codec import SealingCodec
 from core.database import make_engine, migrate
 from core.interventions import Interventions
 from core.metrics import CommandCounters
@@ -82,8 +83,10 @@ async def running_api(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[A
     for name, (role, provider) in USERS.items():
         add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider))
         tokens[name] = issue_token(engine, name).token
+    codec = env.client.data_converter.payload_codec
+    assert isinstance(codec, SealingCodec), "the test environment's client should seal"
     app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings(),
-                     counters=counters)
+                     counters=counters, codec=codec)
     try:
         with ThreadPoolExecutor(max_workers=4) as executor:
             worker = build_worker(env.client, task_queue=task_queue, engine=engine,

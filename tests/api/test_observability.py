@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -22,6 +21,7 @@ from models.catalogue import load_catalogue
 from tests import scenario
 from tests.api.conftest import Api, settings
 from tests.databases import _postgres_schema, postgres_url  # noqa: F401 (a fixture)
+from tests.environments import sealed
 from tests.proxy import TcpProxy
 
 
@@ -93,7 +93,7 @@ async def probed(dev_env: WorkflowEnvironment, pg_url: str) -> AsyncIterator[Pro
     engine: Engine = make_engine(url.set(port=database.port).render_as_string(hide_password=False))
     migrate(engine)
     client = await Client.connect(f"127.0.0.1:{temporal.port}",
-                                  data_converter=pydantic_data_converter)
+                                  data_converter=sealed())
     service = Interventions(client, task_queue="probes", catalogue=load_catalogue())
     app = create_app(service=service, engine=engine, catalogue=load_catalogue(),
                      settings=settings())

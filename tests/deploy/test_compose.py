@@ -250,3 +250,29 @@ def test_the_build_context_holds_every_installed_module() -> None:
     }
 
     assert needed - admitted == set()
+
+
+def test_the_web_ui_opens_payloads_through_the_apis_codec_server_and_writes_nothing(
+    compose: dict[str, Any],
+) -> None:
+    ui = compose["services"]["temporal-ui"]["environment"]
+    api = compose["services"]["api"]
+    ui_port = _interpolate(compose["services"]["temporal-ui"]["ports"][0]).split(":")[1]
+    api_port = _interpolate(api["ports"][0]).split(":")[1]
+
+    # Names as the temporalio/ui image documents them; the browser calls the codec itself.
+    assert _interpolate(ui["TEMPORAL_CODEC_ENDPOINT"]) == f"http://localhost:{api_port}/codec"
+    assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+    # The API answers browsers from the UI's origin only.
+    assert _interpolate(api["environment"]["QI_UI_ORIGIN"]) == f"http://localhost:{ui_port}"
+
+
+@pytest.mark.parametrize("service", ["worker", "api"])
+def test_the_worker_and_api_read_the_keys_from_a_mounted_secret(
+    compose: dict[str, Any], service: str
+) -> None:
+    spec = compose["services"][service]
+
+    assert spec["secrets"] == ["qi-keys"]
+    assert spec["environment"]["QI_KEYS_FILE"] == "/run/secrets/qi-keys"
+    assert compose["secrets"]["qi-keys"]["file"].startswith("${KEYS_FILE:?")

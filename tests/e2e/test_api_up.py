@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
+import stat
+import subprocess
 
 import httpx
 
-from tests.e2e.conftest import Qi, StartStack, accepts_connections
+from tests.e2e.conftest import QI, Qi, StartStack, accepts_connections
 from tests.scenario import start_request
 
 
@@ -47,4 +50,32 @@ def test_qi_up_with_the_api_port_taken_fails_at_once_naming_it(qi: Qi) -> None:
     assert done.returncode == 4
     assert f"127.0.0.1:{qi.api_port}" in done.stderr
     assert "QI_API_PORT" in done.stderr
+    assert not accepts_connections(qi.temporal_port)
+
+
+def test_qi_up_keeps_its_data_folder_to_its_owner_and_seals_with_its_own_key(
+    qi: Qi, qi_up: StartStack
+) -> None:
+    qi.data_dir.chmod(0o755)  # as `qi migrate` or an older release may have left it
+    stack = qi_up()
+    qi.ok("start", "--data", json.dumps(start_request()))
+    files = {path.name: stat.S_IMODE(path.stat().st_mode) for path in qi.data_dir.iterdir()}
+    folder = stat.S_IMODE(qi.data_dir.stat().st_mode)
+    listed = qi.ok("keys", "list", "--json")
+
+    assert folder == 0o700
+    assert {"temporal.sqlite3", "read-model.sqlite3", "keys.json"} <= set(files)
+    assert {name: mode for name, mode in files.items() if mode & 0o077} == {}
+    assert [key["current"] for key in json.loads(listed.stdout)] == [True]
+    assert stack.stop(signal.SIGINT) == 0, stack.output
+
+
+def test_qi_up_with_a_key_file_named_but_missing_says_so_in_one_line(qi: Qi) -> None:
+    missing = qi.home / "no-keys.json"
+    done = subprocess.run([*QI, "up"], cwd=qi.home, env={**qi.env, "QI_KEYS_FILE": str(missing)},
+                          capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: key file {missing}: no such file; create it with `qi keys create`"]
     assert not accepts_connections(qi.temporal_port)

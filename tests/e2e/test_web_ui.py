@@ -1,5 +1,6 @@
 """An intervention started through the HTTP API shows in the Temporal Web UI, filterable by the
-project's search attributes.
+project's search attributes; its sealed summary and details are opened by the API's codec
+server, for a browser that sends a user's token.
 
 Drives headless Chromium (Debian's package) with Playwright; skipped with a reason where the
 browser is absent, unless QI_TEST_REQUIRE_BROWSER=1 (CI), where its absence fails the run.
@@ -51,7 +52,11 @@ def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> Non
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            # The browser sends the user's token (as a signing-in proxy in front of the UI would);
+            # the UI's calls to the codec server (`qi up` points it there) carry it.
+            context = browser.new_context(viewport={"width": 1440, "height": 900},
+                                          extra_http_headers={"Authorization": f"Bearer {token}"})
+            page = context.new_page()
             page.goto(url)
             page.get_by_test_id("toggle-manual-query").click()
             page.get_by_test_id("workflow-manual-search-input").fill(query)

@@ -24,6 +24,7 @@ from models.catalogue import load_catalogue
 from models.commands import Event
 from models.tables import Notification
 from tests import scenario
+from tests.environments import key_file
 from tests.relay import relay
 from tests.settle import settled
 
@@ -59,6 +60,7 @@ async def test_every_message_arrives_once_by_id_while_the_worker_is_killed_five_
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("QI_", "TEMPORAL_"))},
             "QI_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+            "QI_KEYS_FILE": str(key_file()),  # the keys this test process seals with
             "QI_TASK_QUEUE": task_queue,
             "QI_DATABASE_URL": database_url,
             "QI_NOTIFIER": "smtp",

@@ -15,6 +15,7 @@ from core.interventions import Interventions
 from core.settings import Settings
 from models.catalogue import load_catalogue
 from tests import scenario
+from tests.environments import key_file
 from tests.processes import free_port
 from tests.settle import settled
 from worker import run_worker
@@ -35,6 +36,7 @@ async def test_the_worker_serves_sdk_metrics_once_a_workflow_ran(
     settings = Settings(
         _env_file=None,
         temporal_address=dev_env.client.service_client.config.target_host,
+        keys_file=key_file(),
         task_queue=f"metrics-{uuid.uuid4()}",
         database_url=f"sqlite:///{tmp_path / 'read-model.sqlite3'}",
         worker_metrics_address=f"127.0.0.1:{port}",

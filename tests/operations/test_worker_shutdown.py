@@ -32,6 +32,7 @@ from core.interventions import Interventions, intervention_id_for
 from models.catalogue import load_catalogue
 from models.tables import Notification, NotificationStatus
 from tests import scenario
+from tests.environments import key_file
 from tests.fakes import RecordingNotifier
 from tests.history import completed_activities
 from tests.processes import ProcessOutput, free_port
@@ -127,6 +128,7 @@ async def test_sigterm_lets_the_running_activity_finish_and_exits_0(
     migrate(database_url)  # `qi migrate`: the worker never migrates
     worker = start_worker({
         "QI_TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "QI_KEYS_FILE": str(key_file()),
         "QI_TASK_QUEUE": task_queue,
         "QI_DATABASE_URL": database_url,
         "QI_NOTIFIER": "smtp",

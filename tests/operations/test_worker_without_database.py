@@ -19,6 +19,7 @@ from models.catalogue import load_catalogue
 from models.commands import Event, StartRequest
 from models.intervention import State
 from tests import scenario
+from tests.environments import key_file
 from tests.history import completed_activities
 from tests.processes import free_port
 from worker import run_worker
@@ -44,6 +45,7 @@ async def test_a_worker_started_without_its_database_serves_workflows_and_retrie
     settings = Settings(
         _env_file=None,
         temporal_address=dev_env.client.service_client.config.target_host,
+        keys_file=key_file(),
         task_queue=f"no-database-{uuid.uuid4()}",
         # Nothing listens there: every connection is refused.
         database_url=f"postgresql+psycopg://qi@127.0.0.1:{free_port()}/qi",

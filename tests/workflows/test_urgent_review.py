@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from sqlmodel import Session, select
@@ -220,7 +219,10 @@ async def test_the_wait_for_the_next_notice_has_a_readable_summary(dev: Harness)
     # Once the start's effects are handed over, the loop goes to sleep until the first notice.
     timers = await _timers_started(dev, intervention_id)
     assert timers, "the workflow should be waiting on a timer for its first reminder"
-    summary = json.loads(timers[-1].user_metadata.summary.data)
+    # Sealed in history like every payload (the SDK passes timer summaries through the codec).
+    sealed = timers[-1].user_metadata.summary
+    assert sealed.metadata["encoding"] == b"binary/encrypted"
+    (summary,) = await dev.client.data_converter.decode([sealed], [str])
     assert summary.startswith("reminder to coordinator: convene panel due ")
     status = await dev.service.status(intervention_id)
     assert status.waiting_for is not None

@@ -131,7 +131,7 @@ async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
 async def reminders() -> list[WorkflowHistory]:
     """Two months of an Urgent Risk Review on fixed dates (see tests/workflows/test_reminders.py
     for the dates each notice falls on)."""
-    env = await start_time_skipping()
+    env = await start_time_skipping(pydantic_data_converter)
     contacts = Contacts(
         quality_lead_email="quality.lead@quality.example.nhs.uk",
         dean_email="postgraduate.dean@quality.example.nhs.uk",
