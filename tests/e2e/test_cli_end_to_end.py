@@ -206,6 +206,8 @@ def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartSta
     firsts = [line.split()[0] for line in qi.ok("list").stdout.splitlines() if line.strip()]
     assert firsts.index(intervention_id) == firsts.index(reference) + 1  # the reference leads
     assert qi.json("audit", reference) == qi.json("audit", intervention_id)
+    for args in (["show"], ["audit"], ["close", "--actor", COORDINATOR]):
+        assert_refused(qi(args[0], "QI-1999-0001", *args[1:]), 3, "no intervention QI-1999-0001")
     assert_audit(qi, intervention_id, [
         *URGENT_TRAIL_TO_REPORT,
         ("agree_action_plan", COORDINATOR),
