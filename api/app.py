@@ -124,7 +124,7 @@ async def serve_api(settings: Settings, client: Client, sock: socket.socket | No
                         dean_email=settings.dean_email)
     counters = CommandCounters()
     service = Interventions(client, task_queue=settings.task_queue, catalogue=catalogue,
-                            contacts=contacts, refusals=counters)
+                            contacts=contacts, refusals=counters, engine=engine)
     sealing = client.data_converter.payload_codec
     app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings,
                      counters=counters,

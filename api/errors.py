@@ -1,9 +1,13 @@
-"""The API's one error format, and the handlers that turn every failure into it:
+"""The API's one error format, RFC 9457 problem details (`application/problem+json`), and the
+handlers that turn every failure into it:
 
-    {"error": {"type": "CommandRefused", "message": "...", "problems": [{"field", "rule"}]}}
+    {"type": "/problems/command-refused", "title": "Command refused", "status": 409,
+     "detail": "...", "problems": [{"field": "command", "rule": "...", "message": "..."}]}
 
-`type` is a `models.errors.ErrorType`; each type has one HTTP status. Every error of the
-hierarchy in `models.errors` (routes raise its `ApiError`) is rendered by one handler.
+Each `models.errors.ErrorType` has one `type` URI (relative: it names the kind of error), one
+title and one HTTP status. `problems` is an extension member: each keeps the field path and the
+rule, and says it in a sentence. Every error of the hierarchy in `models.errors` (routes raise
+its `ApiError`) is rendered by one handler.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from models.errors import ApiError, ErrorType, Problem, ProblemError
 
 __all__ = [
     "ERROR_RESPONSES",
+    "PROBLEM_JSON",
     "STATUS_FOR",
-    "ErrorBody",
-    "ErrorDetail",
+    "TITLE_FOR",
+    "ProblemDetails",
+    "ProblemItem",
     "error_response",
     "install_error_handlers",
+    "problem_type",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,18 +52,64 @@ STATUS_FOR: Mapping[ErrorType, int] = {
     ErrorType.UNAVAILABLE: 503,
 }
 
+TITLE_FOR: Mapping[ErrorType, str] = {
+    ErrorType.INVALID_INPUT: "Invalid input",
+    ErrorType.COMMAND_REFUSED: "Command refused",
+    ErrorType.UNKNOWN_REFERENCE: "Not found",
+    ErrorType.NOT_AUTHENTICATED: "Not authenticated",
+    ErrorType.FORBIDDEN: "Forbidden",
+    ErrorType.PAYLOAD_TOO_LARGE: "Payload too large",
+    ErrorType.CATALOGUE_INVALID: "Catalogue invalid",
+    ErrorType.INTERNAL: "Internal error",
+    ErrorType.DELIVERY_FAILED: "Delivery failed",
+    ErrorType.UNAVAILABLE: "Unavailable",
+}
+PROBLEM_JSON = "application/problem+json"
+# Fields that name no value the client sent: their rule is the whole sentence.
+_GENERAL_FIELDS = {"body", "command", "path", "method", "server", "temporal", "database",
+                   "Authorization", "role", "intervention_id"}
+
 # Request locations FastAPI puts first in a validation error's `loc`; the field is the rest.
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
-class ErrorDetail(BaseModel):
-    type: ErrorType
+def problem_type(error_type: ErrorType) -> str:
+    """The problem `type` URI of an error type: CommandRefused is /problems/command-refused."""
+    words = "".join(f"-{c.lower()}" if c.isupper() else c for c in error_type.value)
+    return f"/problems/{words.lstrip('-')}"
+
+
+class ProblemItem(Problem):
+    """One thing wrong: the field path, the rule it breaks, and both in a sentence."""
+
     message: str
-    problems: list[Problem]
 
 
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, with the problems as an extension member."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    problems: list[ProblemItem]
+
+
+def _sentence(text: str, *, capital: bool = True) -> str:
+    text = text.strip()
+    if capital:
+        text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _message(problem: Problem) -> str:
+    """The problem as a sentence: a refusal's rule already is one; a field's is about it."""
+    rule = problem.rule.strip()
+    if problem.field in _GENERAL_FIELDS:
+        return _sentence(rule)
+    if rule[:2].istitle():  # pydantic's "Input should be ...", not an acronym
+        rule = rule[:1].lower() + rule[1:]
+    return _sentence(f"{problem.field} is not accepted: {rule}", capital=False)  # a path
 
 
 _DESCRIPTIONS = {
@@ -68,22 +121,28 @@ _DESCRIPTIONS = {
     422: "Invalid request; each problem names its field",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody, "description": text} for status, text in _DESCRIPTIONS.items()
+    status: {"model": ProblemDetails, "description": text, "content": {PROBLEM_JSON: {}}}
+    for status, text in _DESCRIPTIONS.items()
 }
 
 
 def error_response(
-    error_type: ErrorType, problems: list[Problem], headers: Mapping[str, str] | None = None
+    error_type: ErrorType,
+    problems: list[Problem],
+    headers: Mapping[str, str] | None = None,
+    status: int | None = None,
 ) -> JSONResponse:
-    body = ErrorBody(
-        error=ErrorDetail(
-            type=error_type,
-            message="; ".join(str(p) for p in problems) or error_type.value,
-            problems=problems,
-        )
+    """The problem details of `problems`; `status` only where HTTP itself chose another."""
+    status = status or STATUS_FOR[error_type]
+    body = ProblemDetails(
+        type=problem_type(error_type),
+        title=TITLE_FOR[error_type],
+        status=status,
+        detail="; ".join(str(p) for p in problems) or TITLE_FOR[error_type],
+        problems=[ProblemItem(field=p.field, rule=p.rule, message=_message(p)) for p in problems],
     )
     return JSONResponse(
-        body.model_dump(mode="json"), status_code=STATUS_FOR[error_type], headers=headers
+        body.model_dump(mode="json"), status_code=status, headers=headers, media_type=PROBLEM_JSON
     )
 
 
@@ -128,9 +187,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
             ErrorType.UNKNOWN_REFERENCE, [Problem(field="path", rule="no such endpoint")]
         )
     problem = Problem(field="method", rule=f"{request.method} is not allowed here")
-    response = error_response(ErrorType.INVALID_INPUT, [problem], exc.headers)
-    response.status_code = exc.status_code
-    return response
+    return error_response(ErrorType.INVALID_INPUT, [problem], exc.headers, exc.status_code)
 
 
 async def _on_temporal(_request: Request, exc: Exception) -> JSONResponse:

@@ -37,6 +37,7 @@ def with_service(
     import asyncio
 
     from cli.problems import explain_problems
+    from core.database import make_engine
     from core.interventions import Interventions
     from core.temporal import connect
     from models.errors import InterventionError
@@ -51,9 +52,14 @@ def with_service(
             fail(EXIT_UNAVAILABLE, f"cannot reach Temporal ({exc}); is `make run` running?")
         contacts = Contacts(quality_lead_email=config.quality_lead_email,
                             dean_email=config.dean_email)
-        service = Interventions(client, task_queue=config.task_queue, contacts=contacts,
-                                catalogue=catalogue())
-        return await work(service)
+        # The read model gives out references and looks them up (`qi migrate` set it up).
+        engine = make_engine(config.resolved_database_url)
+        try:
+            service = Interventions(client, task_queue=config.task_queue, contacts=contacts,
+                                    catalogue=catalogue(), engine=engine)
+            return await work(service)
+        finally:
+            engine.dispose()
 
     try:
         return asyncio.run(go())

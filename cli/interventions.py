@@ -125,6 +125,8 @@ def audit(intervention_id: str, as_json: bool) -> None:
     from cli.read_model import with_read_model
     from cli.views import print_audit
     from core.read_model import audit_trail
+    from core.references import resolve_intervention_id
 
-    rows = with_read_model(lambda engine: audit_trail(engine, intervention_id))
+    rows = with_read_model(lambda engine: audit_trail(
+        engine, resolve_intervention_id(engine, intervention_id)))
     emit(rows, as_json, lambda: print_audit(out(), rows))

@@ -82,11 +82,12 @@ def start_command() -> click.Command:
         if as_json:
             click.echo(status.model_dump_json(indent=2))
         else:
-            click.echo(status.data.intervention_id)
+            click.echo(status.data.reference or status.data.intervention_id)
 
     command = click.Command(
         name="start", callback=callback,
-        help=(StartRequest.__doc__ or "").strip() + "\n\nPrints the new intervention's ID. "
+        help=(StartRequest.__doc__ or "").strip() + "\n\nPrints the new intervention's reference "
+        "(e.g. QI-2027-0042), which every command takes as well as its full ID. "
         f"The risk score is likelihood x impact; below {high} (the high band) give "
         "--concern-override-justification too.",
         params=[click.Option(["--request-id"], help="Starting again with the same ID returns "
@@ -112,7 +113,7 @@ def _created(before: InterventionStatus, after: InterventionStatus) -> list[str]
 def _reply(name: str, result: Any, created: list[str], after: InterventionStatus) -> str:
     ready = [dashed(s.command) for s in after.next_steps if not s.blocked_by]
     made = f"; added {', '.join(created)}" if created else ""
-    return (f"{name}: {result.intervention_id} is now {result.state}{made} "
+    return (f"{name}: {result.reference or result.intervention_id} is now {result.state}{made} "
             f"(ready next: {', '.join(ready) or 'nothing'})")
 
 
@@ -146,7 +147,8 @@ def lifecycle_command(name: str) -> click.Command:
     command = click.Command(
         name=name, callback=callback,
         params=[click.Argument(["intervention_id"])],
-        help=(model.__doc__ or "").strip() + "\n\nINTERVENTION_ID is what `qi start` printed.",
+        help=(model.__doc__ or "").strip() + "\n\nINTERVENTION_ID is what `qi start` printed "
+        "(a reference such as QI-2027-0042) or the full intervention-<uuid> ID.",
     )
     _attach(command, options, _ID)
     return command

@@ -56,7 +56,8 @@ def _findings_and_actions(console: Console, d: InterventionData) -> None:
 def print_status(console: Console, status: InterventionStatus) -> None:
     # Names and free text are the user's: printed as written, never read as rich markup.
     d = status.data
-    console.print(f"[bold]{d.intervention_id}[/]  {escape(d.type.name)}  [cyan]{d.state}[/]",
+    named = f"{d.reference}  {d.intervention_id}" if d.reference else d.intervention_id
+    console.print(f"[bold]{named}[/]  {escape(d.type.name)}  [cyan]{d.state}[/]",
                   soft_wrap=True)
     risk = f"{d.concern.likelihood}x{d.concern.impact}={d.concern.score} ({d.risk_band})"
     console.print(f"provider {d.provider.code} {d.provider.name}, {d.provider.site}; "
@@ -102,13 +103,15 @@ def print_plan(console: Console, items: Sequence[Any]) -> None:
 
 
 def print_list(console: Console, rows: Sequence[Any]) -> None:
-    # The ID (49 characters) is whole on its line; the rest of the row goes beneath it.
+    # The reference leads; the ID (49 characters) is whole on its line beneath it, with the
+    # rest of the row.
     grid = _table("intervention", "state", "due next")
     grid.columns[0].no_wrap = True
     for r in rows:
         detail = (f"  {r.type_code}, {r.provider_code}, risk {r.risk_band}\n"
                   f"  actions: {r.open_actions} open, {r.overdue_actions} overdue")
-        grid.add_row(f"{r.id}\n{escape(detail)}", r.state,
+        named = f"{r.reference}\n{r.id}" if r.reference else r.id
+        grid.add_row(f"{named}\n{escape(detail)}", r.state,
                      r.next_deadline.isoformat() if r.next_deadline else "-")
     console.print(grid)
 

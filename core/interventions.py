@@ -6,6 +6,7 @@ The CLI and the HTTP API are thin layers over this; every refusal arrives as an
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -13,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
@@ -23,6 +26,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from core.references import ID_PREFIX, allocate_reference, resolve_intervention_id
 from models.calendar import bank_holidays
 from models.catalogue import Catalogue
 from models.commands import Command, Event, StartIntervention, StartRequest
@@ -30,6 +34,7 @@ from models.errors import ErrorType, InterventionError, Problem, ProblemError
 from models.guards import start_problems
 from models.intervention import Contacts, InterventionData
 from models.outbox import NoteResend
+from models.references import parse_reference
 from models.registry import COMMANDS
 from models.status import CommandResult, InterventionStatus
 from workflows import monitoring
@@ -42,7 +47,6 @@ __all__ = [
     "problems_from",
 ]
 
-_ID_PREFIX = "intervention-"
 # Request IDs map to workflow IDs through a name-based UUID, so the ID reveals nothing.
 _REQUEST_NAMESPACE = uuid.UUID("6f1d2c55-3f0e-4c84-9a53-3f1c2d7b8e10")
 
@@ -59,25 +63,17 @@ def problems_from(error: ValidationError, prefix: str = "") -> list[Problem]:
 
 def intervention_id_for(request_id: str | None) -> str:
     if request_id is None:
-        return f"{_ID_PREFIX}{uuid.uuid4()}"
-    return f"{_ID_PREFIX}{uuid.uuid5(_REQUEST_NAMESPACE, request_id)}"
+        return f"{ID_PREFIX}{uuid.uuid4()}"
+    return f"{ID_PREFIX}{uuid.uuid5(_REQUEST_NAMESPACE, request_id)}"
 
 
-def _check_id(intervention_id: str) -> None:
-    rest = intervention_id.removeprefix(_ID_PREFIX)
-    try:
-        uuid.UUID(rest)
-    except ValueError:
-        raise InterventionError(
-            [Problem(field="intervention_id", rule=f"{intervention_id!r} is not an intervention "
-                     f"ID (they look like {_ID_PREFIX}<uuid>)")],
-            ErrorType.UNKNOWN_REFERENCE,
-        ) from None
-    if not intervention_id.startswith(_ID_PREFIX):
-        raise InterventionError(
-            [Problem(field="intervention_id", rule=f"intervention IDs start with {_ID_PREFIX}")],
-            ErrorType.UNKNOWN_REFERENCE,
-        )
+def _database_unavailable(error: Exception) -> InterventionError:
+    reason = " ".join(str(getattr(error, "orig", error)).split())
+    return InterventionError(
+        [Problem(field="database", rule=f"the read model's database cannot give or look up "
+                 f"references ({reason}); is it reachable and migrated (`qi migrate`)?")],
+        ErrorType.UNAVAILABLE,
+    )
 
 
 def _not_found(intervention_id: str) -> InterventionError:
@@ -137,8 +133,12 @@ class Interventions:
         catalogue: Catalogue,
         contacts: Contacts | None = None,
         refusals: RefusalCounter | None = None,
+        engine: Engine | None = None,
     ) -> None:
+        """`engine` is the read model's database, where references are given out and looked
+        up; without one, interventions start without a reference and only full IDs resolve."""
         self._client = client
+        self._engine = engine
         self._task_queue = task_queue
         self._catalogue = catalogue
         self._contacts = contacts
@@ -148,13 +148,16 @@ class Interventions:
     def client(self) -> Client:
         return self._client
 
-    def build_start(self, request: StartRequest, intervention_id: str) -> StartIntervention:
+    def build_start(
+        self, request: StartRequest, intervention_id: str, reference: str | None = None
+    ) -> StartIntervention:
         try:
             kind = self._catalogue.get(request.type)
         except ProblemError as error:
             raise InterventionError(error.problems, ErrorType.INVALID_INPUT) from None
         start = StartIntervention(
             intervention_id=intervention_id,
+            reference=reference,
             type=kind,
             risk_bands=self._catalogue.risk_bands,
             provider=request.provider,
@@ -182,7 +185,9 @@ class Interventions:
             except ValidationError as error:
                 raise InterventionError(problems_from(error), ErrorType.INVALID_INPUT) from None
         intervention_id = intervention_id_for(request_id)
-        start = self.build_start(request, intervention_id)
+        start = self.build_start(request, intervention_id)  # refuses bad input before a number
+        if self._engine is not None:
+            start.reference = await self._allocate(intervention_id)
         preview = _preview(start)
         today = preview.started_at.date()
         operation = WithStartWorkflowOperation(
@@ -208,9 +213,27 @@ class Interventions:
             raise _from_failure(error) from None
         return status
 
-    def _handle(self, intervention_id: str) -> WorkflowHandle[Any, Any]:
-        _check_id(intervention_id)
-        return self._client.get_workflow_handle(intervention_id)
+    async def _allocate(self, intervention_id: str) -> str:
+        assert self._engine is not None
+        try:
+            return await asyncio.to_thread(
+                allocate_reference, self._engine, intervention_id, datetime.now(UTC)
+            )
+        except (OperationalError, ProgrammingError) as error:
+            raise _database_unavailable(error) from None
+
+    async def resolve(self, intervention: str) -> str:
+        """The workflow ID of `intervention`, given as its reference (QI-2027-0042) or its full
+        ID: the one place either is accepted. Raises UnknownReference."""
+        if self._engine is None or parse_reference(intervention) is None:
+            return resolve_intervention_id(None, intervention)  # no database needed
+        try:
+            return await asyncio.to_thread(resolve_intervention_id, self._engine, intervention)
+        except (OperationalError, ProgrammingError) as error:
+            raise _database_unavailable(error) from None
+
+    async def _handle(self, intervention: str) -> WorkflowHandle[Any, Any]:
+        return self._client.get_workflow_handle(await self.resolve(intervention))
 
     @_reports_refusals
     async def command(
@@ -229,7 +252,7 @@ class Interventions:
                 payload = model.model_validate(payload)
             except ValidationError as error:
                 raise InterventionError(problems_from(error), ErrorType.INVALID_INPUT) from None
-        handle = self._handle(intervention_id)
+        handle = await self._handle(intervention_id)
         try:
             result: CommandResult = await handle.execute_update(
                 event.value, payload, id=update_id, result_type=CommandResult
@@ -255,7 +278,7 @@ class Interventions:
     async def note_resend(self, intervention_id: str, note: NoteResend) -> int | None:
         """Record in the intervention's audit that `note.actor` resent a message; the audit
         entry's number, or None when the workflow has ended and takes no more entries."""
-        handle = self._handle(intervention_id)
+        handle = await self._handle(intervention_id)
         try:
             seq: int = await handle.execute_update(
                 "note_resend", note, result_type=int,
@@ -272,7 +295,7 @@ class Interventions:
         return seq
 
     async def status(self, intervention_id: str) -> InterventionStatus:
-        handle = self._handle(intervention_id)
+        handle = await self._handle(intervention_id)
         try:
             status = await handle.query(InterventionWorkflow.status)
         except RPCError as error:

@@ -94,6 +94,9 @@ class StartIntervention(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     intervention_id: str
+    # Allocated by the client facade from the read model's database (QI-2027-0042); None in
+    # interventions started before references.
+    reference: str | None = Field(None, max_length=32)
     type: InterventionType
     risk_bands: RiskBands
     provider: Provider
@@ -117,6 +120,7 @@ class StartIntervention(BaseModel):
             return self.resume_from
         return InterventionData(
             intervention_id=self.intervention_id,
+            reference=self.reference,
             type=self.type,
             risk_bands=self.risk_bands,
             provider=self.provider,

@@ -243,6 +243,8 @@ class InterventionData(_Value):
     """Everything an intervention knows. Only ever replaced, never mutated in place."""
 
     intervention_id: str
+    # The short reference people use (QI-2027-0042); None for interventions started before.
+    reference: str | None = None
     type: InterventionType
     risk_bands: RiskBands
     provider: Provider

@@ -22,10 +22,17 @@ def _heading(data: InterventionData) -> str:
     return f"{data.type.name} at {data.provider.name}, {data.provider.site}"
 
 
+def _subject(data: InterventionData, text: str) -> str:
+    """Every subject leads with the reference people quote back (interventions started before
+    references have none)."""
+    return f"[{data.reference}] {text}" if data.reference else text
+
+
 def _footer(data: InterventionData) -> str:
     deadline = data.next_deadline()
     lines = [
         "",
+        *([f"Reference: {data.reference}"] if data.reference else []),
         f"Intervention: {data.intervention_id}",
         f"State: {data.state}",
         f"Next deadline: {deadline.isoformat() if deadline else 'none'}",
@@ -37,7 +44,7 @@ def _footer(data: InterventionData) -> str:
 def started(data: InterventionData) -> dict[str, Message]:
     return {"provider-lead": Message(
         to=[data.provider.lead_email],
-        subject=f"Quality intervention started: {_heading(data)}",
+        subject=_subject(data, f"Quality intervention started: {_heading(data)}"),
         body=f"Dear {data.provider.lead_name},\n\nThe regional quality team has started a "
         f"{data.type.name}. {data.type.why}\n{_footer(data)}",
     )}
@@ -46,7 +53,7 @@ def started(data: InterventionData) -> dict[str, Message]:
 def panel_convened(data: InterventionData) -> dict[str, Message]:
     return {"panel": Message(
         to=[m.email for m in data.panel],
-        subject=f"Panel convened: {_heading(data)}",
+        subject=_subject(data, f"Panel convened: {_heading(data)}"),
         body=f"You are on the panel, chaired by {data.chair}.\n{_footer(data)}",
     )}
 
@@ -54,7 +61,7 @@ def panel_convened(data: InterventionData) -> dict[str, Message]:
 def report_issued(data: InterventionData) -> dict[str, Message]:
     return {"provider-lead": Message(
         to=[data.provider.lead_email, data.coordinator_email],
-        subject=f"Report issued: {_heading(data)}",
+        subject=_subject(data, f"Report issued: {_heading(data)}"),
         body=f"The final report has been issued with {len(data.findings)} findings. "
         f"An action plan is due.\n{_footer(data)}",
     )}
@@ -63,7 +70,7 @@ def report_issued(data: InterventionData) -> dict[str, Message]:
 def closed(data: InterventionData) -> dict[str, Message]:
     return {"provider-lead": Message(
         to=[data.provider.lead_email, data.coordinator_email],
-        subject=f"Intervention closed: {_heading(data)}",
+        subject=_subject(data, f"Intervention closed: {_heading(data)}"),
         body=f"Every requirement has been resolved and closure was approved.\n{_footer(data)}",
     )}
 
@@ -140,6 +147,6 @@ def notice_message(notice: Notice, data: InterventionData) -> Message:
         subject = _SUBJECT[notice.kind].format(about=notice.about, due=due)
     return Message(
         to=recipients(data, notice.recipient, notice.action_id),
-        subject=f"{subject} - {_heading(data)}",
+        subject=_subject(data, f"{subject} - {_heading(data)}"),
         body=f"{opening}\n{_footer(data)}",
     )

@@ -99,6 +99,7 @@ def summarize(data: InterventionData, today: date) -> InterventionPublic:
     newest = max(data.audit, key=lambda e: e.seq, default=None)
     return InterventionPublic(
         id=data.intervention_id,
+        reference=data.reference,
         type_code=data.type.code,
         type_name=data.type.name,
         provider_code=data.provider.code,

@@ -46,6 +46,7 @@ class InterventionStatus(BaseModel):
 
 class CommandResult(BaseModel):
     intervention_id: str
+    reference: str | None = None  # None for interventions started before references
     command: Event
     state: State
     seq: int

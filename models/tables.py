@@ -47,12 +47,14 @@ __all__ = [
     "Intervention",
     "InterventionDetail",
     "InterventionPublic",
+    "InterventionReference",
     "Meeting",
     "MeetingPublic",
     "Notification",
     "NotificationStatus",
     "PanelMember",
     "PanelMemberPublic",
+    "ReferenceCounter",
 ]
 
 _ID = 200  # workflow ids and idempotency keys are built from them
@@ -62,11 +64,13 @@ _PERSON = PERSON_LENGTH
 _EMAIL = EMAIL_LENGTH
 _SUBJECT = 300  # models.effects.Message.subject
 _REASON = 300
+_REFERENCE = 32  # QI-2027-0042
 _INTERVENTION_FK = "intervention.id"
 
 
 class InterventionBase(SQLModel):
     id: str = Field(primary_key=True, max_length=_ID)
+    reference: str | None = Field(default=None, max_length=_REFERENCE, index=True)
     type_code: str = Field(max_length=_CODE, index=True)
     type_name: str = Field(max_length=_SHORT)
     provider_code: str = Field(max_length=_CODE, index=True)
@@ -211,6 +215,27 @@ class InterventionDetail(InterventionPublic):
     findings: list[FindingPublic] = Field(default_factory=list)
     actions: list[ActionPublic] = Field(default_factory=list)
     deadlines: list[DeadlinePublic] = Field(default_factory=list)
+
+
+# -- References (not part of the projection: written when an intervention starts) --------------
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last number given out in a year; incremented in the transaction that gives one."""
+
+    __tablename__ = "reference_counter"
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int
+
+
+class InterventionReference(SQLModel, table=True):
+    """Which intervention a reference names. Written before the workflow starts, so a
+    reference resolves at once, and kept per intervention ID so a retried start keeps it."""
+
+    __tablename__ = "intervention_reference"
+    intervention_id: str = Field(primary_key=True, max_length=_ID)
+    reference: str = Field(max_length=_REFERENCE, unique=True)
+    issued_at: datetime
 
 
 # -- API users and their bearer tokens (not part of the projection) ------------------------------

@@ -185,6 +185,7 @@ class InterventionWorkflow:
             await self._replan_and_publish(event)
             return CommandResult(
                 intervention_id=candidate.intervention_id,
+                reference=candidate.reference,
                 command=event,
                 state=state,
                 seq=len(candidate.audit),

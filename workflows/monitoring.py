@@ -20,6 +20,7 @@ from models.schedule import Notice
 __all__ = [
     "ALL_KEYS",
     "ESCALATED",
+    "INTERVENTION_REFERENCE",
     "INTERVENTION_STATE",
     "INTERVENTION_TYPE",
     "NEXT_DEADLINE",
@@ -35,6 +36,9 @@ __all__ = [
 ]
 
 INTERVENTION_TYPE = SearchAttributeKey.for_keyword("InterventionType")
+# Set once, at the start, by the client facade: it never changes, so the workflow never upserts
+# it (and interventions started before references issue no new command).
+INTERVENTION_REFERENCE = SearchAttributeKey.for_keyword("InterventionReference")
 INTERVENTION_STATE = SearchAttributeKey.for_keyword("InterventionState")
 PROVIDER_CODE = SearchAttributeKey.for_keyword("ProviderCode")
 RISK_BAND = SearchAttributeKey.for_keyword("RiskBand")
@@ -55,6 +59,7 @@ ALL_KEYS: tuple[SearchAttributeKey, ...] = (  # type: ignore[type-arg]
     OVERDUE_ACTIONS,
     ESCALATED,
     READ_MODEL_BEHIND,
+    INTERVENTION_REFERENCE,
 )
 
 
@@ -82,11 +87,14 @@ def initial_search_attributes(data: InterventionData, today: date) -> TypedSearc
         for u in search_attribute_updates(data, today)
         if u.value is not None
     ]
+    if data.reference is not None:
+        pairs.append(SearchAttributePair(INTERVENTION_REFERENCE, data.reference))
     return TypedSearchAttributes(pairs)
 
 
 def static_summary(data: InterventionData) -> str:
-    return f"{data.type.name}: {data.provider.code} {data.provider.site}"
+    summary = f"{data.type.name}: {data.provider.code} {data.provider.site}"
+    return f"{data.reference} {summary}" if data.reference else summary
 
 
 def static_details(data: InterventionData) -> str:

@@ -105,10 +105,10 @@ async def get_status(intervention_id: str, status: ReadableStatus) -> Interventi
 
 @router.get("/{intervention_id}/audit")
 async def get_audit(
-    intervention_id: str, _status: ReadableStatus, engine: EngineDep
+    intervention_id: str, status: ReadableStatus, engine: EngineDep
 ) -> list[AuditEntryPublic]:
     """Who did what, when and why: the read model's append-only audit trail, oldest first."""
-    return await run_in_threadpool(audit_trail, engine, intervention_id)
+    return await run_in_threadpool(audit_trail, engine, status.data.intervention_id)
 
 
 @router.get("/{intervention_id}/schedule")

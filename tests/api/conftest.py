@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from api.errors import problem_type
 from core.codec import SealingCodec
 from core.database import make_engine, migrate
 from core.interventions import Interventions
@@ -27,6 +28,7 @@ from core.settings import Settings
 from core.users import add_user, issue_token
 from models.catalogue import load_catalogue
 from models.commands import Event
+from models.errors import ErrorType
 from models.tables import ApiUserCreate
 from models.vocabulary import Role
 from tests import scenario
@@ -78,7 +80,7 @@ async def running_api(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[A
     catalogue = load_catalogue()
     counters = CommandCounters()
     service = Interventions(env.client, task_queue=task_queue, catalogue=catalogue,
-                            refusals=counters)
+                            refusals=counters, engine=engine)
     tokens = {}
     for name, (role, provider) in USERS.items():
         add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider))
@@ -139,15 +141,19 @@ async def start(client: httpx.AsyncClient, **overrides: Any) -> str:
 
 
 def assert_error(response: httpx.Response, status: int, error_type: str) -> dict[str, Any]:
-    """The response has the status and the API's one error format; returns `error`."""
+    """The response has the status and the API's one error format, RFC 9457 problem details
+    with the problems as an extension member; returns the body. `error_type` is the
+    `ErrorType` name, e.g. CommandRefused (type /problems/command-refused)."""
     assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    error: dict[str, Any] = body["error"]
-    assert set(error) == {"type", "message", "problems"}
-    assert error["type"] == error_type
+    assert response.headers["content-type"] == "application/problem+json"
+    error: dict[str, Any] = response.json()
+    assert set(error) == {"type", "title", "status", "detail", "problems"}
+    assert error["type"] == problem_type(ErrorType(error_type))
+    assert error["status"] == status
+    assert error["title"]
     assert error["problems"], "an error names at least one problem"
-    assert all(set(p) == {"field", "rule"} for p in error["problems"])
+    assert all(set(p) == {"field", "rule", "message"} for p in error["problems"])
+    assert all(p["message"].endswith(".") for p in error["problems"])  # a sentence
     return error
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api.errors import STATUS_FOR, TITLE_FOR, problem_type
 from models.commands import Event
+from models.errors import ErrorType
 from tests import scenario
 from tests.api.conftest import (
     MAX_BODY_BYTES,
@@ -24,6 +28,7 @@ from tests.api.conftest import (
 )
 
 UNKNOWN_ID = "intervention-00000000-0000-4000-8000-000000000000"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 async def test_close_while_planned_is_refused_with_the_lifecycles_reason(api: Api) -> None:
@@ -32,8 +37,8 @@ async def test_close_while_planned_is_refused_with_the_lifecycles_reason(api: Ap
         response = await client.post(command_path(intervention_id, Event.close), json={})
 
     error = assert_error(response, 409, "CommandRefused")
-    assert "close is not allowed while the intervention is planned" in error["message"]
-    assert "convene_panel" in error["message"]  # what is allowed instead
+    assert "close is not allowed while the intervention is planned" in error["detail"]
+    assert "convene_panel" in error["detail"]  # what is allowed instead
 
 
 async def test_a_guard_refusal_names_the_field_that_breaks_the_rule(api: Api) -> None:
@@ -45,7 +50,7 @@ async def test_a_guard_refusal_names_the_field_that_breaks_the_rule(api: Api) ->
                                      json=panel)
 
     error = assert_error(response, 409, "CommandRefused")
-    assert "external_member" in error["message"]
+    assert "external_member" in error["detail"]
 
 
 async def test_a_command_to_a_cancelled_intervention_is_refused_not_unknown(api: Api) -> None:
@@ -56,7 +61,7 @@ async def test_a_command_to_a_cancelled_intervention_is_refused_not_unknown(api:
                                      json={"level": "dean", "reason": "Too late"})
 
     error = assert_error(response, 409, "CommandRefused")
-    assert "cancelled" in error["message"]
+    assert "cancelled" in error["detail"]
 
 
 @pytest.mark.parametrize(
@@ -84,6 +89,31 @@ async def test_an_invalid_start_is_422_naming_the_field(
     assert field in fields(assert_error(response, 422, "InvalidInput"))
 
 
+async def test_each_problem_keeps_its_field_and_says_it_in_a_sentence(api: Api) -> None:
+    body = start_body()
+    body["concern"].update(likelihood=9)
+    async with api.client() as client:
+        response = await client.post("/interventions", json=body)
+
+    error = assert_error(response, 422, "InvalidInput")
+    assert error["title"] == "Invalid input"
+    assert error["problems"] == [{
+        "field": "concern.likelihood",
+        "rule": "Input should be less than or equal to 5",
+        "message": "concern.likelihood is not accepted: input should be less than or equal to 5.",
+    }]
+    assert error["detail"] == "concern.likelihood: Input should be less than or equal to 5"
+
+
+def test_the_readme_error_table_is_the_one_the_api_serves() -> None:
+    rows = re.findall(r"^\| (\d{3}) \| `(/problems/[a-z-]+)` \| ([^|]+) \|", README.read_text(),
+                      re.M)
+    documented = {(int(status), kind, title.strip()) for status, kind, title in rows}
+    served = {(STATUS_FOR[e], problem_type(e), TITLE_FOR[e]) for e in STATUS_FOR
+              if STATUS_FOR[e] < 500 or e is ErrorType.UNAVAILABLE}
+    assert documented == served
+
+
 async def test_a_low_risk_start_without_justification_is_422_naming_the_rule(api: Api) -> None:
     body = start_body()
     body["concern"].update(likelihood=1, impact=2)
@@ -101,7 +131,7 @@ async def test_malformed_json_is_422_at_the_body(api: Api) -> None:
 
     error = assert_error(response, 422, "InvalidInput")
     assert fields(error) == {"body"}
-    assert "not valid JSON" in error["message"]
+    assert "not valid JSON" in error["detail"]
 
 
 async def test_a_command_body_naming_the_actor_is_refused(api: Api) -> None:
@@ -201,7 +231,7 @@ async def test_a_coordinator_may_not_approve_closure_as_the_dean(api: Api) -> No
                                      json={"role": "dean"})
 
     error = assert_error(response, 403, "Forbidden")
-    assert "may not approve closure as dean" in error["message"]
+    assert "may not approve closure as dean" in error["detail"]
 
 
 async def test_a_body_over_the_limit_is_413_before_it_is_parsed(api: Api) -> None:

@@ -4,6 +4,7 @@ and finish the review on the same data folder."""
 from __future__ import annotations
 
 import itertools
+import re
 import signal
 import subprocess
 import time
@@ -60,8 +61,9 @@ def state_of(qi: Qi, intervention_id: str) -> str:
 
 
 def command(qi: Qi, name: str, intervention_id: str, *options: str) -> dict[str, Any]:
+    """`intervention_id` may be the reference, as people type it."""
     result: dict[str, Any] = qi.json(name, intervention_id, *options)
-    assert result["intervention_id"] == intervention_id
+    assert intervention_id in (result["intervention_id"], result["reference"])
     assert result["command"] == name.replace("-", "_")
     return result
 
@@ -117,8 +119,9 @@ def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
         "--owner-name", OWNER_NAME, "--owner-email", OWNER_EMAIL,
         "--due-on", due_on.strftime("%d/%m/%Y"),
     ).stdout
-    assert added.startswith(f"add-action: {intervention_id} is now report_issued; "
-                            "added action A1 (ready next: ")
+    # The reply names the intervention by its reference.
+    assert re.match(r"add-action: QI-\d{4}-0001 is now report_issued; added action A1 "
+                    r"\(ready next: ", added)
     assert "agree-action-plan" in added
 
 
@@ -202,16 +205,24 @@ def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartSta
     assert_stopped(first, qi, signal.SIGINT)
 
     second = qi_up()
-    after = qi.json("show", intervention_id)["data"]
+    reference = before["reference"]  # from here on, driven as people say it: QI-<year>-0001
+    assert re.fullmatch(r"QI-\d{4}-0001", reference)
+    after = qi.json("show", reference)["data"]
     assert after == before
-    shown = " ".join(qi.ok("show", intervention_id).stdout.split())
+    shown = " ".join(qi.ok("show", reference).stdout.split())
+    assert shown.startswith(f"{reference} {intervention_id}")
     assert "report_issued" in shown
     assert f"{SITE};" in shown
 
-    finish_review(qi, intervention_id)
-    assert state_of(qi, intervention_id) == "closed"
+    finish_review(qi, reference)
+    assert state_of(qi, reference.lower()) == "closed"
     closed = settled(lambda: qi.json("list", "--state", "closed"), 1)
     assert [row["id"] for row in closed] == [intervention_id]
+    firsts = [line.split()[0] for line in qi.ok("list").stdout.splitlines() if line.strip()]
+    assert firsts.index(intervention_id) == firsts.index(reference) + 1  # the reference leads
+    assert qi.json("audit", reference) == qi.json("audit", intervention_id)
+    for args in (["show"], ["audit"], ["close", "--actor", COORDINATOR]):
+        assert_refused(qi(args[0], "QI-1999-0001", *args[1:]), 3, "no intervention QI-1999-0001")
     assert_audit(qi, intervention_id, [
         *URGENT_TRAIL_TO_REPORT,
         ("agree_action_plan", COORDINATOR),

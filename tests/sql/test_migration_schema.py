@@ -26,6 +26,8 @@ TABLES = {
     "notification",
     "api_user",
     "api_token",
+    "reference_counter",
+    "intervention_reference",
 }
 
 

@@ -58,7 +58,8 @@ async def _harness(
     task_queue = f"test-{uuid.uuid4()}"
     notifier = RecordingNotifier()
     service = Interventions(
-        env.client, task_queue=task_queue, catalogue=load_catalogue(), contacts=contacts
+        env.client, task_queue=task_queue, catalogue=load_catalogue(), contacts=contacts,
+        engine=engine,
     )
     with ThreadPoolExecutor(max_workers=4) as executor:
         worker = build_worker(

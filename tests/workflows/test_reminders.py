@@ -202,6 +202,9 @@ async def test_an_escalation_with_no_address_for_its_rung_is_noted_not_sent(
     [noted] = [e for e in status.data.audit if "to dean" in e.summary]
     assert noted.summary.endswith(
         "; not sent: no Postgraduate Dean address is configured (QI_DEAN_EMAIL)")
-    subjects = [m.subject for m in h.notifier.sent]
+    tag = f"[{status.data.reference}] "
+    assert status.data.reference is not None
+    assert all(m.subject.startswith(tag) for m in h.notifier.sent)  # reminders and escalations
+    subjects = [m.subject.removeprefix(tag) for m in h.notifier.sent]
     assert not any(s.startswith("Final escalation") for s in subjects)
     assert any(s.startswith("Escalation 2 to the quality lead: convene panel") for s in subjects)

@@ -74,13 +74,18 @@ async def test_every_step_is_recorded_in_the_read_model(dev: Harness) -> None:
 
 
 async def test_notifications_go_to_provider_lead_and_panel(dev: Harness) -> None:
-    intervention_id = await _started(dev)
-    await dev.service.command(intervention_id, Event.convene_panel, scenario.urgent_panel())
-    await dev.settled(intervention_id)
+    started = await dev.service.start(scenario.start_request())
+    reference = started.data.reference
+    assert reference is not None
+    await dev.service.command(reference, Event.convene_panel, scenario.urgent_panel())
+    await dev.settled(started.data.intervention_id)
     subjects = [m.subject for m in dev.notifier.sent]
-    assert subjects[0].startswith("Quality intervention started: Urgent Risk Review")
+    assert subjects[0] == (f"[{reference}] Quality intervention started: Urgent Risk Review at "
+                           "Northshire Hospitals NHS Trust, Northshire General, Emergency "
+                           "Department")
+    assert f"Reference: {reference}" in dev.notifier.sent[0].body
     assert dev.notifier.sent[0].to == ["dme@northshire.example.nhs.uk"]
-    assert subjects[1].startswith("Panel convened")
+    assert subjects[1].startswith(f"[{reference}] Panel convened")
     assert len(dev.notifier.sent[1].to) == 4
 
 
