@@ -91,7 +91,7 @@ async def test_a_payload_under_an_unknown_key_or_not_base64_is_invalid(api: Api)
         garbled = await client.post("/codec/decode",
                                     json={"payloads": [{"metadata": {}, "data": "%%%"}]})
 
-    assert "not in the key file" in assert_error(unknown, 422, "InvalidInput")["message"]
+    assert "not in the key file" in assert_error(unknown, 422, "InvalidInput")["detail"]
     assert_error(garbled, 422, "InvalidInput")
 
 

@@ -160,15 +160,15 @@ async def _drive_with_marker(harness: Harness) -> tuple[str, str]:
 async def test_summaries_are_sealed_too(dev: Harness) -> None:
     # The SDK passes user metadata (the Web UI's summary and details, timer summaries) through
     # the codec, so they are sealed like the rest; the Web UI opens them via the codec server.
-    intervention_id = (await dev.service.start(scenario.start_request())).data.intervention_id
-    history = await dev.client.get_workflow_handle(intervention_id).fetch_history()
+    data = (await dev.service.start(scenario.start_request())).data
+    history = await dev.client.get_workflow_handle(data.intervention_id).fetch_history()
     started = history.events[0].workflow_execution_started_event_attributes
     metadata = history.events[0].user_metadata
     assert started.input.payloads[0].metadata["encoding"] == ENCODING
     assert metadata.summary.metadata["encoding"] == ENCODING
     assert metadata.details.metadata["encoding"] == ENCODING
     (summary,) = await dev.client.data_converter.decode([metadata.summary], [str])
-    assert summary.startswith("Urgent Risk Review: RXX01")
+    assert summary.startswith(f"{data.reference} Urgent Risk Review: RXX01")
 
 
 async def test_an_intervention_started_under_the_old_key_finishes_under_the_new(
