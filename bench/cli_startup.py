@@ -1,5 +1,6 @@
 """How soon `qi` answers: wall time of `qi` commands that need no server, run as a newcomer
-runs them (a fresh interpreter each time), and the modules that cost the most to import.
+runs them (a fresh interpreter each time), and the modules that cost the most to import; and
+`qi show` against a running service beside a bare Temporal client script making the same query.
 
     python -m bench.cli_startup [--runs 15] [--repo PATH]
 
@@ -12,11 +13,13 @@ an older commit unpacked with `git archive`) with this interpreter.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,23 +29,77 @@ COMMANDS = (["--help"], ["types"], ["convene-panel", "--help"], ["start", "--hel
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _env(repo: Path) -> dict[str, str]:
+# A client script with nothing of the project: connect, ask the workflow for its status.
+_BARE_CLIENT = """
+import asyncio, os, sys
+from temporalio.client import Client
+async def main():
+    client = await Client.connect(sys.argv[1])
+    await client.get_workflow_handle(sys.argv[2]).query("status")
+asyncio.run(main())
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+def _env(repo: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
     env["PYTHONPATH"] = str(repo)
-    return env
+    return {**env, **(extra or {})}
 
 
-def _timed(argv: list[str], repo: Path) -> float:
+def _timed(argv: list[str], repo: Path, extra: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, cwd=repo, env=_env(repo), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, cwd=repo, env=_env(repo, extra), check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
-def _runs(argv: list[str], repo: Path, runs: int) -> dict[str, float]:
-    _timed(argv, repo)  # warm the file cache and the bytecode
-    seconds = [_timed(argv, repo) for _ in range(runs)]
+def _runs(
+    argv: list[str], repo: Path, runs: int, extra: dict[str, str] | None = None
+) -> dict[str, float]:
+    _timed(argv, repo, extra)  # warm the file cache and the bytecode
+    seconds = [_timed(argv, repo, extra) for _ in range(runs)]
     return {"min_ms": round(1000 * min(seconds), 1),
             "median_ms": round(1000 * statistics.median(seconds), 1)}
+
+
+async def _against_the_service(repo: Path, runs: int) -> dict[str, object]:
+    """`qi show` and the bare script, interleaved, against one dev server and worker."""
+    from bench.stack import PROJECT_QUEUE, running_stack
+    from core.keys import create_key_file
+    from tests import scenario
+
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        async with running_stack(workdir) as stack:
+            status = await stack.service().start(scenario.start_request())
+            intervention_id = status.data.intervention_id
+            keys = workdir / "keys.json"
+            create_key_file(keys)
+            extra = {"QI_TEMPORAL_ADDRESS": stack.address, "QI_TASK_QUEUE": PROJECT_QUEUE,
+                     "QI_KEYS_FILE": str(keys),
+                     "QI_DATABASE_URL": f"sqlite:///{workdir / 'read-model.sqlite3'}"}
+            show = [sys.executable, "-m", "cli", "show", intervention_id]
+            bare = [sys.executable, "-c", _BARE_CLIENT, stack.address, intervention_id]
+            # In a thread: the worker answering the queries runs on this event loop.
+            qi, script = await asyncio.to_thread(_alternating, show, bare, repo, runs, extra)
+    return {"qi show": qi, "bare client script": script,
+            "ratio_median": round(qi["median_ms"] / script["median_ms"], 2)}
+
+
+def _alternating(
+    first: list[str], second: list[str], repo: Path, runs: int, extra: dict[str, str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Both commands timed in turn, so whatever else the machine does hits both alike."""
+    _timed(first, repo, extra)
+    _timed(second, repo)
+    pairs = [(_timed(first, repo, extra), _timed(second, repo)) for _ in range(runs)]
+
+    def summary(seconds: list[float]) -> dict[str, float]:
+        return {"min_ms": round(1000 * min(seconds), 1),
+                "median_ms": round(1000 * statistics.median(seconds), 1)}
+
+    return summary([a for a, _ in pairs]), summary([b for _, b in pairs])
 
 
 def _slowest_imports(repo: Path, args: list[str], count: int = 8) -> dict[str, float]:
@@ -72,6 +129,7 @@ def main(argv: list[str]) -> None:
                                                     options.runs) for args in COMMANDS},
         "slowest_imports_ms": {"qi types": _slowest_imports(repo, ["types"]),
                                "qi --help": _slowest_imports(repo, ["--help"])},
+        "against_the_service": asyncio.run(_against_the_service(repo, options.runs)),
     }
     print(json.dumps(report, indent=2))
 

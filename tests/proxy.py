@@ -36,7 +36,6 @@ class TcpProxy:
 
     def close(self) -> None:
         self.cut()
-        self._call(self._cancel_pipes())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
@@ -53,12 +52,6 @@ class TcpProxy:
             self._streams.clear()
             await self._server.wait_closed()
             self._server = None
-
-    async def _cancel_pipes(self) -> None:
-        """Connections still piping when the proxy closes end here, not at interpreter exit."""
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
