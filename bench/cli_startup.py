@@ -122,6 +122,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--repo", type=Path, default=REPO)
     options = parser.parse_args(argv)
     repo = options.repo.resolve()
+    from bench.stack import json_stdout
+
+    out = json_stdout()
     report = {
         "repo": str(repo),
         "python_start": _runs([sys.executable, "-c", "pass"], repo, options.runs),
@@ -131,7 +134,7 @@ def main(argv: list[str]) -> None:
                                "qi --help": _slowest_imports(repo, ["--help"])},
         "against_the_service": asyncio.run(_against_the_service(repo, options.runs)),
     }
-    print(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2), file=out, flush=True)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,14 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from bench.memory import hold
 from bench.report import OPEN_TARGET, ratio, targets
-from bench.stack import BARE_QUEUE, Stack, running_stack
+from bench.stack import BARE_QUEUE, Stack, json_stdout, running_stack
 from bench.subjects import BareSubject, ProjectSubject, Subject, lifecycle_commands
 from bench.timing import (
     command_latencies,
@@ -154,17 +154,9 @@ def _config(argv: list[str]) -> Config:
     return Config(n=args.n or quick.n, rounds=args.rounds or quick.rounds)
 
 
-def _json_stdout() -> TextIO:
-    """Stdout for the JSON alone: the dev server prints its banner to the stdout it inherits,
-    so from here on file descriptor 1 is stderr."""
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    return out
-
-
 async def main(argv: list[str]) -> None:
     config = _config(argv)
-    out = _json_stdout()
+    out = json_stdout()
     with tempfile.TemporaryDirectory(prefix="qi-bench-") as tmp:
         async with running_stack(Path(tmp)) as stack:
             report = await measure(stack, config)

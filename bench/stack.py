@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -24,7 +26,7 @@ from models.catalogue import load_catalogue
 from worker import build_worker
 from workflows.monitoring import ALL_KEYS
 
-__all__ = ["BARE_QUEUE", "PROJECT_QUEUE", "Stack", "running_stack"]
+__all__ = ["BARE_QUEUE", "PROJECT_QUEUE", "Stack", "json_stdout", "running_stack"]
 
 PROJECT_QUEUE = "bench-project"
 BARE_QUEUE = "bench-bare"
@@ -65,3 +67,11 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
     finally:
         engine.dispose()
         await asyncio.shield(env.shutdown())
+
+
+def json_stdout() -> TextIO:
+    """Stdout for the JSON alone: the dev server prints its banner to the stdout it inherits,
+    so from here on file descriptor 1 is stderr."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return out
