@@ -44,15 +44,7 @@ class Calendar:
 
     def add_working_days(self, start: date, days: int) -> date:
         """The date `days` working days after `start` (start itself is not counted)."""
-        if days < 0:
-            raise ValueError(f"days: must be zero or more, got {days}")
-        current = start
-        remaining = days
-        while remaining:
-            current += timedelta(days=1)
-            if self.is_working_day(current):
-                remaining -= 1
-        return current
+        return self._walk(start, days, timedelta(days=1))
 
     def previous_working_day(self, day: date) -> date:
         """`day` itself when it is a working day, else the last working day before it."""
@@ -63,15 +55,19 @@ class Calendar:
 
     def subtract_working_days(self, day: date, days: int) -> date:
         """The working day `days` working days before `day`."""
+        return self.previous_working_day(self._walk(day, days, timedelta(days=-1)))
+
+    def _walk(self, start: date, days: int, step: timedelta) -> date:
+        """The day reached from `start` after passing `days` working days, a `step` at a time."""
         if days < 0:
             raise ValueError(f"days: must be zero or more, got {days}")
-        current = day
+        current = start
         remaining = days
         while remaining:
-            current -= timedelta(days=1)
+            current += step
             if self.is_working_day(current):
                 remaining -= 1
-        return self.previous_working_day(current)
+        return current
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in [start, end): how many a clock paused from `start` to `end` missed."""

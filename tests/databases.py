@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.database import make_engine, migrate
 
-__all__ = ["database_url", "engine", "postgres_url"]
+__all__ = ["database_url", "engine", "postgres_url", "sqlite_read_model"]
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -71,6 +71,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on `database_url`, migrated to head with Alembic (not create_all)."""
     engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def sqlite_read_model(folder: Path) -> Iterator[Engine]:
+    """A migrated SQLite read model in `folder`, disposed of afterwards (for a fixture to yield
+    from where a test needs SQLite alone)."""
+    engine = make_engine(f"sqlite:///{folder / 'read-model.sqlite3'}")
     migrate(engine)
     yield engine
     engine.dispose()

@@ -19,7 +19,6 @@ from sqlmodel import col
 from temporalio.testing import WorkflowEnvironment
 
 from activities.delivery import message_id_for
-from core.database import make_engine, migrate
 from core.interventions import Interventions
 from core.notifier import Notifier
 from core.outbox import OutboxEntry, resend, undelivered
@@ -30,6 +29,7 @@ from models.errors import ErrorType, InterventionError
 from models.tables import Notification
 from models.tables import NotificationStatus as Status
 from tests import scenario
+from tests.databases import sqlite_read_model
 from tests.relay import HANG, SENDER, eventually, relay, smtp_notifier
 from tests.settle import settled
 from worker import build_worker
@@ -43,10 +43,7 @@ FAST = {
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'read-model.sqlite3'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+    yield from sqlite_read_model(tmp_path)
 
 
 @asynccontextmanager

@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from core.database import make_engine, migrate
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from models.intervention import Contacts
+from tests.databases import sqlite_read_model
 from tests.environments import start_time_skipping
 from tests.fakes import RecordingNotifier
 from tests.settle import settled
@@ -40,10 +40,7 @@ class Harness:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'read-model.sqlite3'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
+    yield from sqlite_read_model(tmp_path)
 
 
 CONTACTS = Contacts(
