@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.bodies import StartBody
 from api.deps import (
     EngineDep,
     IdempotencyKey,
@@ -20,6 +19,7 @@ from api.deps import (
     idempotent_id,
 )
 from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
+from models.bodies import StartBody
 from models.intervention import State
 from models.preview import PlannedItem, preview_intervention
 from models.status import InterventionStatus
