@@ -1,4 +1,13 @@
 # One image for the worker, the HTTP API and migrations: `qi worker`, `qi api`, `qi migrate`.
+
+# The pages' CSS, JavaScript and icons: the NHS.UK design system from npm, exactly as
+# package-lock.json pins it (no install scripts), copied where the API serves them from.
+FROM node:20.18.1-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+    && npm run build
+
 FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,6 +29,8 @@ RUN pip install --require-hashes -r requirements/bootstrap.txt \
     && pip install --require-hashes -r "requirements/production${QI_EXTRAS:+-$QI_EXTRAS}.txt"
 
 COPY . .
+# Installed with the `api` package (package data), so `qi api` finds them beside its templates.
+COPY --from=assets /build/api/pages/assets ./api/pages/assets
 RUN pip install --no-deps --no-build-isolation . && rm -rf /src
 
 RUN groupadd --system --gid 10001 qi \

@@ -8,7 +8,11 @@ LOCKS := requirements/bootstrap.txt requirements/dev.txt
 COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 
-.PHONY: run test lint install lock clean bench
+# The pages' CSS, JavaScript and icons: the NHS.UK design system from npm (package-lock.json),
+# copied to where the API serves them from. Never committed, never from a CDN.
+ASSETS := api/pages/assets/nhsuk-frontend.min.css
+
+.PHONY: run test lint install lock clean bench node
 
 $(STAMP): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +21,18 @@ $(STAMP): pyproject.toml $(LOCKS)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+node:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "make: the pages need Node.js 20 or newer and npm to install their assets: install them (Debian: apt-get install nodejs npm) and run make again" >&2; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { \
+	  echo "make: the pages need Node.js 20 or newer to install their assets, found $$(node --version)" >&2; exit 1; }
+
+$(ASSETS): package.json package-lock.json
+	@$(MAKE) --no-print-directory node
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm run --silent build
+
+install: $(STAMP) $(ASSETS)
 
 # Production (the image) has neither the embedded server nor the test tools.
 lock: $(STAMP)
@@ -26,11 +41,11 @@ lock: $(STAMP)
 	$(COMPILE) pyproject.toml --extra otel -o requirements/production-otel.txt
 	$(COMPILE) pyproject.toml --extra embedded --extra test -o requirements/dev.txt
 
-run: $(STAMP)
+run: install
 	$(BIN)/qi migrate
 	$(BIN)/qi up
 
-test: $(STAMP)
+test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -44,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.cli_startup
 
 clean:
-	rm -rf $(VENV) .pytest_cache .qi-data
+	rm -rf $(VENV) .pytest_cache .qi-data node_modules api/pages/assets

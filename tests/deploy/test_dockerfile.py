@@ -1,5 +1,5 @@
-"""The project image: a pinned base, dependencies from the hashed production lock, run as a
-non-root user."""
+"""The project image: a pinned base, dependencies from the hashed production lock, the pages'
+assets built from the npm lock in a stage of their own, run as a non-root user."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from tests.deploy.conftest import DOCKERFILE, IMAGE_LOCKS, locked_requirements
 
 # python:3.11.<patch>-slim-bookworm, optionally with its digest.
 _PINNED_BASE = re.compile(r"^python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?$")
+# node:<major>.<minor>.<patch>-bookworm-slim (Node 20 or newer), optionally with its digest.
+_PINNED_NODE = re.compile(r"^node:(?P<major>\d+)\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$")
 
 
 def _instructions() -> list[tuple[str, str]]:
@@ -25,16 +27,56 @@ def _instructions() -> list[tuple[str, str]]:
     return found
 
 
+def _stages() -> list[list[tuple[str, str]]]:
+    """The instructions of each stage, FROM first."""
+    stages: list[list[tuple[str, str]]] = []
+    for keyword, args in _instructions():
+        if keyword == "FROM":
+            stages.append([])
+        if stages:
+            stages[-1].append((keyword, args))
+    return stages
+
+
 @pytest.fixture(scope="module")
 def instructions() -> list[tuple[str, str]]:
-    return _instructions()
+    """The final stage's: the image that runs."""
+    return _stages()[-1]
+
+
+@pytest.fixture(scope="module")
+def assets_stage() -> list[tuple[str, str]]:
+    [stage] = [s for s in _stages()[:-1] if s[0][1].split()[-1] == "assets"]
+    return stage
 
 
 def test_the_base_image_is_an_exact_python_release(instructions: list[tuple[str, str]]) -> None:
-    bases = [args.split()[0] for keyword, args in instructions if keyword == "FROM"]
+    keyword, base = instructions[0]
 
-    assert bases
-    assert [b for b in bases if not _PINNED_BASE.match(b)] == []
+    assert keyword == "FROM"
+    assert _PINNED_BASE.match(base.split()[0]), base
+
+
+def test_the_pages_assets_come_from_the_npm_lock_in_a_stage_of_their_own(
+    assets_stage: list[tuple[str, str]], instructions: list[tuple[str, str]]
+) -> None:
+    node = _PINNED_NODE.match(assets_stage[0][1].split()[0])
+    runs = _runs(assets_stage)
+    copied_in = [args for keyword, args in instructions if keyword == "COPY"]
+
+    assert node, f"not an exact Node.js release: {assets_stage[0][1]}"
+    assert int(node.group("major")) >= 20
+    assert ("COPY", "package.json package-lock.json ./") in assets_stage
+    # Exactly what the lock pins, and no package's install scripts run.
+    assert "npm ci --ignore-scripts" in runs
+    assert "npm install" not in runs
+    assert "npm run build" in runs
+    # The built assets land in the package before it is installed, so they ship with it.
+    assets_copy = "--from=assets /build/api/pages/assets ./api/pages/assets"
+    assert assets_copy in copied_in
+    keywords = [f"{keyword} {args}" for keyword, args in instructions]
+    assert keywords.index(f"COPY {assets_copy}") < next(
+        i for i, line in enumerate(keywords) if "pip install --no-deps" in line)
 
 
 def test_the_image_runs_as_a_user_of_its_own(instructions: list[tuple[str, str]]) -> None:
