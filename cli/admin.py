@@ -7,11 +7,12 @@ have brought up to date. Exit codes as for every `qi` command (`cli.exit_codes`)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 from pydantic import ValidationError
 
-from cli.exit_codes import EXIT_INVALID
+from cli.exit_codes import EXIT_INVALID, EXIT_UNKNOWN
 from cli.output import fail
 from cli.read_model import with_read_model
 from models.vocabulary import Role
@@ -79,6 +80,51 @@ def list_users(as_json: bool) -> None:
         return
     for row in rows:
         click.echo(f"{row.name}\t{row.role.value}\t{row.provider_code or '-'}\t{row.email or '-'}")
+
+
+@users.command(name="set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input instead of asking")
+def set_password(name: str, password_stdin: bool) -> None:
+    """Set the password user NAME signs in to the pages with; their sessions end.
+
+    Asked for twice, and not shown as it is typed. It must be at least 12 characters long:
+    a few words together are easy to remember. The service keeps only its argon2id hash.
+
+    \b
+    Examples:
+      qi users set-password c.okafor
+      echo "$NEW_PASSWORD" | qi users set-password c.okafor --password-stdin"""
+    import sys
+    from datetime import UTC, datetime
+
+    from core.passwords import password_problem
+    from core.sessions import set_password as store
+    from core.users import list_users as listed
+
+    if not any(user.name == name for user in with_read_model(listed)):
+        fail(EXIT_UNKNOWN, f"name: no user {name!r}")
+    if password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = _ask_new_password(password_problem)
+    updated = with_read_model(lambda engine: store(engine, name, password, datetime.now(UTC)))
+    click.echo(f"password set for {updated.name}; any pages they had open ask them to sign in "
+               "again")
+
+
+def _ask_new_password(problem_of: Callable[[str], str | None]) -> str:
+    """Ask until a password keeps the rule and is typed the same twice, saying why not."""
+    while True:
+        password: str = click.prompt("New password", hide_input=True)
+        problem = problem_of(password)
+        if problem is not None:
+            click.echo(f"The password {problem}.", err=True)
+            continue
+        if click.prompt("Type it again", hide_input=True) == password:
+            return password
+        click.echo("The two were not the same; start again.", err=True)
 
 
 @click.group()

@@ -55,10 +55,18 @@ class Settings(BaseSettings):
     api_port: Port = Field(8000, description="Port of the HTTP API")
     ui_origin: str | None = Field(
         None, description="The Web UI's origin, the only one the codec server answers (CORS); "
-        "unset: http://localhost:QI_UI_PORT"
+        "unset: http://127.0.0.1:QI_UI_PORT, the same site as the API's pages"
     )
     api_max_body_bytes: int = Field(
         64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
+    )
+    # Signing in to the pages (api/pages): a browser's session ends after this long without a
+    # request, and this long after signing in, whichever comes first.
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A session ends after this many minutes unused"
+    )
+    session_lifetime_hours: int = Field(
+        12, ge=1, le=7 * 24, description="A session ends this many hours after signing in"
     )
 
     quality_lead_email: str | None = Field(
@@ -138,7 +146,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_ui_origin(self) -> str:
-        return (self.ui_origin or f"http://localhost:{self.ui_port}").rstrip("/")
+        return (self.ui_origin or f"http://127.0.0.1:{self.ui_port}").rstrip("/")
 
     @property
     def resolved_database_url(self) -> str:

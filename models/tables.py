@@ -55,6 +55,7 @@ __all__ = [
     "PanelMember",
     "PanelMemberPublic",
     "ReferenceCounter",
+    "WebSession",
 ]
 
 _ID = 200  # workflow ids and idempotency keys are built from them
@@ -242,6 +243,7 @@ class InterventionReference(SQLModel, table=True):
 
 _TOKEN_PREFIX = 16
 _SHA256_HEX = 64
+_PASSWORD_HASH = 200  # an argon2id PHC string is about 100 characters
 
 
 class ApiUserBase(SQLModel):
@@ -267,6 +269,8 @@ class ApiUser(ApiUserBase, table=True):
     __tablename__ = "api_user"
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime
+    # argon2id, for signing in to the pages (`qi users set-password`); None: no password yet.
+    password_hash: str | None = Field(default=None, max_length=_PASSWORD_HASH)
 
 
 class ApiUserPublic(ApiUserBase):
@@ -290,3 +294,18 @@ class ApiToken(ApiTokenBase, table=True):
 
 class ApiTokenPublic(ApiTokenBase):
     user_name: str
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in to the pages. Only the SHA-256 of the random ID in its cookie is kept.
+    It ends at `expires_at` (its absolute lifetime), after a pause longer than the idle limit
+    since `last_seen_at`, or when revoked (signing out, a new password)."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="api_user.id", ondelete="CASCADE", index=True)
+    id_hash: str = Field(max_length=_SHA256_HEX, unique=True)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None

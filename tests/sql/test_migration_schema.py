@@ -28,6 +28,7 @@ TABLES = {
     "api_token",
     "reference_counter",
     "intervention_reference",
+    "web_session",
 }
 
 
