@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from api import observability
+from api import observability, pages
 from api.deps import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
@@ -70,6 +70,7 @@ def create_app(
     for module in (me, types, interventions, commands, exports, outbox, observability,
                    codec_server):
         app.include_router(module.router)
+    pages.install(app)
     return app
 
 

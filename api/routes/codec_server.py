@@ -3,7 +3,10 @@ show what the workers sealed (`core.codec`), to users who may read every interve
 
 `POST /codec/decode` and `POST /codec/encode` take and answer `{"payloads": [...]}`, each
 payload as Temporal's JSON has it (`metadata` values and `data` in base64). Browsers may call
-them only from the Web UI's origin (`QI_UI_ORIGIN`; `CodecCors`).
+them only from the Web UI's origin (`QI_UI_ORIGIN`; `CodecCors`), with a bearer token or with
+the session of a user signed in at the API's /sign-in: the Web UI sends the browser's cookies
+(its codec setting `includeCredentials`). A session counts only on a request whose `Origin` is
+the Web UI's, so no other site's page can have payloads opened with a visitor's session.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload
 
-from api.auth import Caller, deny
-from api.deps import Reader, get_context
+from api.auth import Caller, deny, permit
+from api.deps import Credentials, EngineDep, authenticated_user, get_context
 from core.codec import SealError, SealingCodec
+from models.access import Operation
 from models.errors import ApiError, ErrorType, Problem
+from models.tables import ApiUserPublic
 from models.vocabulary import Reach
 
 __all__ = ["PREFIX", "CodecCors", "router"]
@@ -70,9 +75,17 @@ def _codec(request: Request) -> SealingCodec:
     return codec
 
 
-def _every_intervention(request: Request, caller: Reader) -> Caller:
+def _codec_user(request: Request, credentials: Credentials, engine: EngineDep) -> ApiUserPublic:
+    from_web_ui = request.headers.get("origin") == get_context(request).settings.resolved_ui_origin
+    return authenticated_user(request, credentials, engine, session_cookie=from_web_ui)
+
+
+def _every_intervention(
+    request: Request, user: Annotated[ApiUserPublic, Depends(_codec_user)]
+) -> Caller:
     # A payload says nothing of whose it is: only those who may read every intervention may
     # have payloads opened (a provider lead may not).
+    caller = permit(request, user, Operation.read)
     if caller.reach is not Reach.all:
         deny(request, caller.user, "codec needs read access to every intervention")
         raise ApiError([Problem(field="role", rule=f"a {caller.user.role.value} may not use "
@@ -107,7 +120,7 @@ class CodecCors:
     def __init__(self, app: ASGIApp, origin: str) -> None:
         self.app = app
         self.cors = CORSMiddleware(
-            app, allow_origins=[origin], allow_methods=["POST"],
+            app, allow_origins=[origin], allow_methods=["POST"], allow_credentials=True,
             allow_headers=["Authorization", "Content-Type", "X-Namespace"], max_age=600,
         )
 

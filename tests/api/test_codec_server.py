@@ -13,7 +13,7 @@ from tests import scenario
 from tests.api.conftest import COORDINATOR, LEAD, VIEWER, Api, assert_error, start
 from tests.environments import sealed
 
-UI_ORIGIN = "http://localhost:8233"  # the default: http://localhost:QI_UI_PORT
+UI_ORIGIN = "http://127.0.0.1:8233"  # the default: http://127.0.0.1:QI_UI_PORT
 PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'"Night-time supervision rota"')
 
 

@@ -1,0 +1,32 @@
+"""The service's own pages, rendered on the server: signing in with a password, and where a
+signed-in user lands. Built on the NHS.UK design system (nhsuk-frontend's CSS, JavaScript and
+icons, served from `assets/`, which `make install` builds; the Jinja macros of
+nhsuk-frontend-jinja)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from api.pages.rendering import Pages
+from api.pages.routes import router
+
+__all__ = ["ASSETS", "install"]
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+log = logging.getLogger("qi.api")
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages and their assets (at /assets) to `app`."""
+    if not (ASSETS / "nhsuk-frontend.min.css").is_file():
+        log.warning("the pages' assets are missing from %s: run `make install` (it needs "
+                    "Node.js 20 or newer); the pages show without their styles until then",
+                    ASSETS)
+    app.state.pages = Pages()
+    app.mount("/assets", StaticFiles(directory=ASSETS, check_dir=False), name="assets")
+    app.include_router(router)
