@@ -1,12 +1,14 @@
 # One image for the worker, the HTTP API and migrations: `qi worker`, `qi api`, `qi migrate`.
 
-# The pages' CSS, JavaScript and icons: the NHS.UK design system from npm, exactly as
-# package-lock.json pins it (no install scripts), copied where the API serves them from.
+# The pages' CSS (compiled from the NHS.UK design system's Sass), JavaScript and icons, from
+# npm exactly as package-lock.json pins it (no install scripts), written where the API serves
+# them from.
 FROM node:20.18.1-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund \
-    && npm run build
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY api/pages/styles/ ./api/pages/styles/
+RUN npm run build
 
 FROM python:3.11.14-slim-bookworm
 

@@ -8,9 +8,9 @@ LOCKS := requirements/bootstrap.txt requirements/dev.txt
 COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 
-# The pages' CSS, JavaScript and icons: the NHS.UK design system from npm (package-lock.json),
-# copied to where the API serves them from. Never committed, never from a CDN.
-ASSETS := api/pages/assets/nhsuk-frontend.min.css
+# The pages' CSS (compiled from the NHS.UK design system's Sass), JavaScript and icons, from npm
+# (package-lock.json), written where the API serves them from. Never committed, never a CDN.
+ASSETS := api/pages/assets/pages.min.css
 
 .PHONY: run test lint install lock clean bench node
 
@@ -27,7 +27,7 @@ node:
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' || { \
 	  echo "make: the pages need Node.js 20 or newer to install their assets, found $$(node --version)" >&2; exit 1; }
 
-$(ASSETS): package.json package-lock.json
+$(ASSETS): package.json package-lock.json api/pages/styles/pages.scss
 	@$(MAKE) --no-print-directory node
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	npm run --silent build

@@ -23,7 +23,7 @@ log = logging.getLogger("qi.api")
 
 def install(app: FastAPI) -> None:
     """Add the pages and their assets (at /assets) to `app`."""
-    if not (ASSETS / "nhsuk-frontend.min.css").is_file():
+    if not (ASSETS / "pages.min.css").is_file():
         log.warning("the pages' assets are missing from %s: run `make install` (it needs "
                     "Node.js 20 or newer); the pages show without their styles until then",
                     ASSETS)

@@ -58,7 +58,7 @@ def home(request: Request) -> Response:
         "title": "You are signed in",
         "signed_in": signed,
         "user": signed.user,
-        "role": signed.user.role.value.replace("_", " "),
+        "role": signed.user.role.value.replace("_", " ").capitalize(),
         "web_ui_url": f"{settings.resolved_ui_origin}/namespaces/{namespace}/workflows",
         "opens_payloads": _may_open_payloads(signed.user),
     })

@@ -67,6 +67,7 @@ def test_the_pages_assets_come_from_the_npm_lock_in_a_stage_of_their_own(
     assert node, f"not an exact Node.js release: {assets_stage[0][1]}"
     assert int(node.group("major")) >= 20
     assert ("COPY", "package.json package-lock.json ./") in assets_stage
+    assert ("COPY", "api/pages/styles/ ./api/pages/styles/") in assets_stage  # the Sass
     # Exactly what the lock pins, and no package's install scripts run.
     assert "npm ci --ignore-scripts" in runs
     assert "npm install" not in runs

@@ -2,38 +2,20 @@
 project's search attributes; its sealed summary and details are opened by the API's codec
 server, for a browser that sends a user's token.
 
-Drives headless Chromium (Debian's package) with Playwright; skipped with a reason where the
-browser is absent, unless QI_TEST_REQUIRE_BROWSER=1 (CI), where its absence fails the run.
+Drives headless Chromium (Debian's package) with Playwright (`tests.browser`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import httpx
-import pytest
 
 from tests import scenario
+from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
 from tests.e2e.conftest import Qi, StartStack
-
-CHROMIUM = os.environ.get("QI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-
-
-def _require_browser() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("QI_TEST_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> None:
-    _require_browser()
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     qi.ok("users", "add", scenario.COORDINATOR, "--role", "coordinator")
@@ -46,7 +28,7 @@ def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> Non
     assert started.status_code == 201, started.text
     intervention_id = started.json()["data"]["intervention_id"]
     query = 'InterventionState="planned"'
-    url = f"http://localhost:{qi.ui_port}/namespaces/default/workflows"
+    url = f"http://127.0.0.1:{qi.ui_port}/namespaces/default/workflows"
 
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
