@@ -32,7 +32,7 @@ from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
 from models.intervention import Contacts
 
-__all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "serve_api"]
+__all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "pages_url", "serve_api"]
 
 DESCRIPTION = """Start and drive quality interventions; read their status, audit trail and
 schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format:
@@ -81,6 +81,11 @@ def _base_url(settings: Settings) -> str:
 
 def docs_url(settings: Settings) -> str:
     return f"{_base_url(settings)}/docs"
+
+
+def pages_url(settings: Settings) -> str:
+    """Where a person signs in to the service's pages."""
+    return f"{_base_url(settings)}/sign-in"
 
 
 def codec_url(settings: Settings) -> str:

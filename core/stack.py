@@ -94,7 +94,7 @@ class EmbeddedTemporal:
 
     @property
     def ui_url(self) -> str:
-        return f"http://localhost:{self.ui_port}"
+        return f"http://{self.ip}:{self.ui_port}"
 
     async def start(self) -> None:
         binary = temporal_binary()

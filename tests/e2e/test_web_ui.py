@@ -7,11 +7,19 @@ Drives headless Chromium (Debian's package) with Playwright (`tests.browser`).
 
 from __future__ import annotations
 
+import re
+import subprocess
+import uuid
+from typing import TYPE_CHECKING
+
 import httpx
 
 from tests import scenario
 from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
-from tests.e2e.conftest import Qi, StartStack
+from tests.e2e.conftest import QI, Qi, StartStack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 
 def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> None:
@@ -66,3 +74,85 @@ def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> Non
             page.screenshot(path=OUTPUT / "web-ui-intervention.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_a_browser_signed_in_at_the_api_sees_what_the_web_ui_otherwise_shows_sealed(
+    qi: Qi, qi_up: StartStack
+) -> None:
+    """The Web UI `qi up` serves calls the codec server with the browser's cookies: before the
+    browser signs in at the API's /sign-in, an intervention's input shows only as ciphertext;
+    after, the same page shows it as JSON."""
+    require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    marker = f"Rota gaps {uuid.uuid4().hex[:10]}"
+    password = "a password for the pages"
+    qi.ok("users", "add", scenario.COORDINATOR, "--role", "coordinator")
+    token = qi.ok("tokens", "issue", scenario.COORDINATOR).stdout.strip()
+    set_password = subprocess.run(
+        [*QI, "users", "set-password", scenario.COORDINATOR, "--password-stdin"],
+        input=f"{password}\n", cwd=qi.home, env=qi.env, capture_output=True, text=True,
+        timeout=60, check=False)
+    assert set_password.returncode == 0, set_password.stderr
+    qi_up()
+    api = f"http://127.0.0.1:{qi.api_port}"
+    body = scenario.start_request(concern={**scenario.start_request()["concern"],
+                                           "summary": marker})
+    del body["coordinator"]
+    started = httpx.post(f"{api}/interventions", json=body, timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert started.status_code == 201, started.text
+    intervention_id = started.json()["data"]["intervention_id"]
+    workflow = f"http://127.0.0.1:{qi.ui_port}/namespaces/default/workflows/{intervention_id}"
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 1200})
+            page = context.new_page()
+            page.goto(workflow)
+            shown = page.get_by_role("textbox", name="Input")  # the workflow's input, as JSON
+            # Sealed: one string of base64 (the ciphertext), nothing of the intervention.
+            expect(shown).to_have_text(re.compile(r'^\s*"[A-Za-z0-9+/]{200,}=*"\s*$'),
+                                       timeout=30_000)
+            expect(page.get_by_text(marker)).to_have_count(0)
+            page.screenshot(path=OUTPUT / "web-ui-input-sealed.png", full_page=True)
+
+            page.goto(f"{api}/sign-in")
+            page.get_by_label("User name").fill(scenario.COORDINATOR)
+            page.get_by_label("Password", exact=True).fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("You are signed in")
+
+            page.goto(workflow)
+            expect(shown).to_contain_text(f'"intervention_id": "{intervention_id}"',
+                                          timeout=30_000)
+            _scroll_to(page, shown, f'"summary": "{marker}"')
+            page.screenshot(path=OUTPUT / "web-ui-input-opened.png", full_page=True)
+        finally:
+            browser.close()
+
+
+def _scroll_to(page: Page, editor: Locator, text: str) -> None:
+    """Scroll the UI's code view (it draws only the lines in sight) down, half a view at a
+    time as a reader would, until `text` is drawn."""
+    from playwright.sync_api import expect
+
+    for _ in range(200):
+        if text in editor.inner_text():
+            break
+        done = editor.evaluate("""editor => {
+            const view = editor.parentElement
+            const before = view.scrollTop
+            view.scrollTop += view.clientHeight / 2
+            return view.scrollTop === before
+        }""")
+        # Two frames: the code view draws what scrolled into sight on the next one.
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                      "requestAnimationFrame(r)))")
+        if done:
+            break
+    line = editor.locator(".cm-line", has_text=text).first
+    line.scroll_into_view_if_needed()
+    expect(line).to_be_in_viewport()
