@@ -262,6 +262,9 @@ def test_the_web_ui_opens_payloads_through_the_apis_codec_server_and_writes_noth
 
     # Names as the temporalio/ui image documents them; the browser calls the codec itself.
     assert _interpolate(ui["TEMPORAL_CODEC_ENDPOINT"]) == f"http://localhost:{api_port}/codec"
+    # With the browser's cookies, so a user signed in to the API's pages needs no token; the
+    # UI and the API on the same host (localhost) are the same site for the session cookie.
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"
     assert ui["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
     # The API answers browsers from the UI's origin only.
     assert _interpolate(api["environment"]["QI_UI_ORIGIN"]) == f"http://localhost:{ui_port}"
