@@ -164,4 +164,5 @@ def csrf_token(session_id: str) -> str:
 
 def csrf_matches(session_id: str, presented: str | None) -> bool:
     """Whether a form's token is the session's (compared in constant time)."""
-    return presented is not None and hmac.compare_digest(csrf_token(session_id), presented)
+    return presented is not None and hmac.compare_digest(csrf_token(session_id).encode(),
+                                                         presented.encode())

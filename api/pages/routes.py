@@ -95,7 +95,7 @@ def sign_in_submit(request: Request, name: FormField = "", password: FormField =
                    csrf_token: FormField = "") -> Response:
     name = name.strip()
     expected = request.cookies.get(SIGN_IN_COOKIE)
-    if not expected or not secrets.compare_digest(expected, csrf_token):
+    if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         return _sign_in_form(request, name, {"form": "This page had expired, so you were not "
                                              "signed in. Sign in again."}, 400)
     field_errors = {}

@@ -213,4 +213,5 @@ def test_the_csrf_token_is_the_sessions_own() -> None:
     assert not csrf_matches("session-b", csrf_token("session-a"))
     assert not csrf_matches("session-a", "")
     assert not csrf_matches("session-a", None)
+    assert not csrf_matches("session-a", "jeton-à-moi")
     assert csrf_token("session-a") != "session-a"

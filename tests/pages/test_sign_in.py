@@ -174,17 +174,19 @@ async def test_the_sign_in_form_needs_its_own_token(site: Site) -> None:
         await browser.get("/sign-in")  # the cookie half
         forged = await browser.post("/sign-in", data={"name": COORDINATOR, "password": PASSWORD,
                                                       "csrf_token": "made-up"})
+        foreign = await browser.post("/sign-in", data={
+            "name": COORDINATOR, "password": PASSWORD, "csrf_token": "jeton-à-moi"})
     async with site.browser() as stranger:  # no cookie half at all
         cookieless = await stranger.post("/sign-in", data={
             "name": COORDINATOR, "password": PASSWORD, "csrf_token": "made-up"})
 
-    for refused in (forged, cookieless):
+    for refused in (forged, foreign, cookieless):
         assert refused.status_code == 400
         assert "This page had expired, so you were not signed in" in refused.text
         assert "qi_session" not in refused.headers.get("set-cookie", "")
 
 
-@pytest.mark.parametrize("token", [None, "", "not-the-sessions-token"])
+@pytest.mark.parametrize("token", [None, "", "not-the-sessions-token", "jeton-à-moi"])
 async def test_signing_out_without_the_sessions_token_is_refused(
     site: Site, token: str | None
 ) -> None:
