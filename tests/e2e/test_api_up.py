@@ -21,6 +21,13 @@ def test_qi_up_serves_the_api_and_ctrl_c_stops_it(qi: Qi, qi_up: StartStack) -> 
     stack.wait_for_output("HTTP API:", 10)
     base = f"http://127.0.0.1:{qi.api_port}"
     assert f"HTTP API:    {base}/docs" in stack.output
+    assert f"Pages:       {base}/sign-in" in stack.output
+    # The pages come with their assets, as make install built them.
+    sign_in = httpx.get(f"{base}/sign-in", timeout=30)
+    styles = httpx.get(f"{base}/assets/pages.min.css", timeout=30)
+    assert sign_in.status_code == 200
+    assert "<h1" in sign_in.text
+    assert styles.status_code == 200
 
     body = start_request()
     del body["coordinator"]

@@ -108,6 +108,9 @@ def test_a_user_signs_in_with_the_keyboard_and_signs_out(browser: Browser, serve
 
     page.goto(f"{served}/")
     assert page.url == f"{served}/sign-in"
+    # The design system's styles are there: the header in NHS blue, text in its typeface.
+    expect(page.get_by_role("banner")).to_have_css("background-color", "rgb(0, 94, 184)")
+    expect(page.locator("html")).to_have_css("font-family", '"Frutiger W01", arial, sans-serif')
     _check(page, "sign-in", titled("Sign in"))
 
     _tab_to(page, "#name")

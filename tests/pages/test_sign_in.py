@@ -347,3 +347,21 @@ async def test_a_preflight_from_the_web_ui_may_send_credentials(site: Site) -> N
     assert allowed.headers["access-control-allow-credentials"] == "true"
     assert elsewhere.status_code == 400
     assert "access-control-allow-origin" not in elsewhere.headers
+
+
+async def test_every_asset_a_page_names_is_served_from_the_service(site: Site) -> None:
+    async with site.browser() as browser:
+        page = await browser.get("/sign-in")
+        named = sorted(set(re.findall(r'(?:href|src)="(/assets/[^"]+)"', page.text))
+                       | set(re.findall(r'from "(/assets/[^"]+)"', page.text)))
+        served = {path: await browser.get(path) for path in named}
+        styles = served["/assets/pages.min.css"].text
+        icons = sorted(set(re.findall(r"url\(\"?(/assets/[^)\"]+)\"?\)", styles)))
+        served |= {path: await browser.get(path) for path in icons}
+
+    assert "/assets/pages.min.css" in named
+    assert "/assets/nhsuk-frontend.min.js" in named
+    assert icons, "the design system's CSS names its icons"
+    assert {path: r.status_code for path, r in served.items()} == dict.fromkeys(served, 200)
+    assert served["/assets/pages.min.css"].headers["content-type"].startswith("text/css")
+    assert "https://" not in styles  # no font, image or anything else from elsewhere
