@@ -17,7 +17,7 @@ from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from core.codec import sealing_converter
-from core.keys import KeyRing, KeysUnavailable, create_key_file, read_keys
+from core.keys import KeyFile, KeyRing, KeysUnavailable, create_key_file, read_keys
 from core.settings import Settings
 
 __all__ = [
@@ -86,10 +86,11 @@ def keys(settings: Settings) -> KeyRing:
 
 def data_converter(settings: Settings) -> DataConverter:
     """The converter of every client and worker: pydantic models as JSON, every payload
-    sealed with the settings' keys (`core.codec`), the key file read again when a payload
-    names a key added since."""
-    path = key_file(settings)
-    return sealing_converter(keys(settings), reload=lambda: read_keys(path))
+    sealed with the settings' keys (`core.codec`), the key file read again whenever it
+    changes (a key added by a rotation, or one taken out)."""
+    keys(settings)  # the embedded stack's file is made on first use
+    source = KeyFile(key_file(settings))
+    return sealing_converter(source.ring(), reload=source.ring)
 
 
 async def connect(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,6 +18,7 @@ from models.intervention import (
     PanelMember,
     Provider,
 )
+from models.sealing import STARTS, Inbound
 from models.vocabulary import (
     ActorId,
     ApproverRole,
@@ -87,11 +89,12 @@ class StartRequest(BaseModel):
     coordinator_email: Email
 
 
-class StartIntervention(BaseModel):
+class StartIntervention(Inbound):
     """Workflow input. The type and risk bands are copied in so a catalogue edit never changes
     an intervention that is already running."""
 
     model_config = ConfigDict(extra="forbid")
+    sent_through: ClassVar[str] = STARTS
 
     intervention_id: str
     # Allocated by the client facade from the read model's database (QI-2027-0042); None in
@@ -132,7 +135,7 @@ class StartIntervention(BaseModel):
         )
 
 
-class Command(BaseModel):
+class Command(Inbound):
     """Common to every command: who asks, and optionally why."""
 
     model_config = ConfigDict(extra="forbid")

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from models.status import CommandResult, InterventionStatus, describe
     from workflows import effects, monitoring
     from workflows.planners import AfterReply, Planner, RoundTrips
+    from workflows.sealing import require_sealed
 
 __all__ = ["InterventionWorkflow"]
 
@@ -50,6 +51,9 @@ EFFECTS_AFTER_REPLY = "effects-after-reply"
 # An escalation to a quality lead or dean with no address is noted in the audit, not sent to
 # the coordinator instead; histories from before this sent it, and replay the same.
 UNADDRESSED_NOT_SENT = "unaddressed-escalations-not-sent"
+# A start must come sealed by the service (`models.sealing`); runs started before this took
+# their input as it came, and replay the same.
+SEALED_STARTS = "starts-sealed-by-the-service"
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -77,6 +81,8 @@ class InterventionWorkflow:
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:
+        if workflow.patched(SEALED_STARTS):
+            require_sealed(start)  # before anything is planned, recorded or sent
         await self._choose_planner(start)
         if start.resume_from is None:
             problems = start_problems(start)
@@ -143,6 +149,7 @@ class InterventionWorkflow:
 
     @note_resend.validator
     def _check_resend(self, note: NoteResend) -> None:
+        require_sealed(note)
         if not note.key.startswith(f"{self._data.intervention_id}:"):
             raise ValueError(f"message {note.key} is not one of this intervention's")
 
@@ -159,6 +166,7 @@ class InterventionWorkflow:
         return candidate, lifecycle.fire(event, candidate, now.date())
 
     def _validate(self, event: Event, cmd: c.Command) -> None:
+        require_sealed(cmd)
         try:
             self._candidate(event, cmd)
         except ProblemError as error:
