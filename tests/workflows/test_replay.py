@@ -14,12 +14,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from tests.environments import sealed
-from tests.workflows.histories.record import RECORDINGS
-from workflows.intervention import InterventionWorkflow
+from core.codec import ENCODING
+from tests.workflows.histories import record
+from tests.workflows.histories.record import KEYS, RECORDINGS
+from workflows.intervention import SEALED_STARTS, InterventionWorkflow
 
 FOLDER = Path(__file__).parent / "histories"
-HISTORIES = sorted(FOLDER.glob("*.json"))
+HISTORIES = sorted(p for p in FOLDER.glob("*.json") if p != KEYS)
 
 
 def _load(stem: str) -> WorkflowHistory:
@@ -42,6 +43,7 @@ def test_every_file_in_the_folder_is_a_replayed_history() -> None:
     # A history saved under another suffix, or beside the folder, would silently not replay.
     others = {p.name for p in FOLDER.iterdir() if p.suffix not in {".json", ".py"}}
     assert others <= {"__pycache__"}
+    assert {p.name for p in FOLDER.glob("*.json")} - {p.name for p in HISTORIES} == {KEYS.name}
     assert {p.stem for p in HISTORIES} >= set(RECORDINGS), "a recording is not committed"
 
 
@@ -55,12 +57,19 @@ def test_every_history_can_be_recorded_again() -> None:
     assert recordable == {p.stem for p in HISTORIES}
 
 
-@pytest.mark.parametrize("converter", ["plain", "sealing"])
-@pytest.mark.parametrize("history", [p.stem for p in HISTORIES])
+def _sealed(stem: str) -> bool:
+    started = _load(stem).events[0].workflow_execution_started_event_attributes
+    return started.input.payloads[0].metadata["encoding"] == ENCODING
+
+
+@pytest.mark.parametrize(("history", "converter"), [
+    *[(p.stem, "sealing") for p in HISTORIES],
+    *[(p.stem, "plain") for p in HISTORIES if not _sealed(p.stem)],
+])
 async def test_history_replays(history: str, converter: str) -> None:
-    # Sealing: what workers run now; histories from before sealing hold plain payloads, which
-    # its codec passes through.
-    chosen = pydantic_data_converter if converter == "plain" else sealed()
+    # Sealing: what workers run now, with the keys the sealed histories were recorded with;
+    # histories from before sealing hold plain payloads, which its codec passes through.
+    chosen = pydantic_data_converter if converter == "plain" else record.converter()
     replayer = Replayer(workflows=[InterventionWorkflow], data_converter=chosen)
     result = await replayer.replay_workflow(_load(history), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
@@ -85,3 +94,15 @@ def test_continue_as_new_history_hands_over_to_a_second_run(version: str) -> Non
     assert second[0].workflow_execution_started_event_attributes.continued_execution_run_id
     assert second[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
     assert "close" in _updates(f"continue_as_new_{version}_run2")
+
+
+@pytest.mark.parametrize("stem", ["urgent_review_v3", "continue_as_new_v3",
+                                  "continue_as_new_v3_run2"])
+def test_histories_since_the_patch_are_sealed_and_refuse_unsealed_starts(stem: str) -> None:
+    # So their replay goes through the patched path: the start checked for the service's seal.
+    assert _sealed(stem)
+    patches = [
+        e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data
+        for e in _load(stem).events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+    ]
+    assert any(SEALED_STARTS.encode() in data for data in patches)

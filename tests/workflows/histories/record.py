@@ -16,7 +16,10 @@ file per run: `<name>.json` for the first, `<name>_run2.json` and so on for the 
   so its first run ends in continue-as-new and a second run resumes from the handed-over state.
 
 The `_v1` files were recorded by release 0.1.0 and the `_v2` files after the
-"effects-after-reply" patch; both must replay with the code checked out.
+"effects-after-reply" patch, both with payloads in the clear; the `_v3` files after the
+"starts-sealed-by-the-service" patch, sealed with the test-only keys in `keys.json` beside
+them (a start or command not sealed by the service is refused since). All must replay with the
+code checked out.
 """
 
 from __future__ import annotations
@@ -34,11 +37,13 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from core.codec import sealing_converter
 from core.database import make_engine, migrate
 from core.interventions import Interventions, intervention_id_for
+from core.keys import read_keys
 from models.catalogue import load_catalogue
 from models.commands import Event, StartRequest
 from models.intervention import Contacts
@@ -51,6 +56,8 @@ from workflows.monitoring import ALL_KEYS
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record"
+# Test-only keys, committed so the sealed histories can be opened and replayed anywhere.
+KEYS = HERE / "keys.json"
 
 Recording = Callable[[], Awaitable[list[WorkflowHistory]]]
 
@@ -60,10 +67,15 @@ def file_names(name: str, runs: int) -> list[str]:
     return [name, *[f"{name}_run{n}" for n in range(2, runs + 1)]]
 
 
+def converter() -> DataConverter:
+    """Sealing, as the service does: with the test-only keys beside the histories."""
+    return sealing_converter(read_keys(KEYS))
+
+
 async def start_dev_server() -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=converter(),
         search_attributes=ALL_KEYS,
     )
 
@@ -131,7 +143,7 @@ async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
 async def reminders() -> list[WorkflowHistory]:
     """Two months of an Urgent Risk Review on fixed dates (see tests/workflows/test_reminders.py
     for the dates each notice falls on)."""
-    env = await start_time_skipping(pydantic_data_converter)
+    env = await start_time_skipping(converter())
     contacts = Contacts(
         quality_lead_email="quality.lead@quality.example.nhs.uk",
         dean_email="postgraduate.dean@quality.example.nhs.uk",
@@ -210,6 +222,10 @@ RECORDINGS: dict[str, Recording] = {
     "urgent_review_v2": urgent_review,
     "reminders_v2": reminders,
     "continue_as_new_v2": continue_as_new,
+    # Recorded since the starts-sealed-by-the-service patch: every payload sealed, and a run
+    # refuses a start the service did not seal.
+    "urgent_review_v3": urgent_review,
+    "continue_as_new_v3": continue_as_new,
 }
 
 
