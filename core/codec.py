@@ -35,6 +35,7 @@ from typing import Any, Self
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.api.failure.v1 import Failure
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
@@ -159,6 +160,8 @@ class SealingCodec(PayloadCodec, WithSerializationContext):
                 return Payload.FromString(cipher.decrypt(nonce, sealed, associated)), by_the_service
             except InvalidTag:
                 continue
+            except (ValueError, DecodeError):  # too short to hold a nonce; not a payload
+                break
         raise SealError("a sealed payload does not open with the key it names: it was altered",
                         Unsealed.altered)
 

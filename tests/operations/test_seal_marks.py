@@ -11,7 +11,15 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
-from core.codec import OPENED_WITH, UNOPENED, SealError, SealingCodec, sealing_converter
+from core.codec import (
+    ENCODING,
+    KEY_ID,
+    OPENED_WITH,
+    UNOPENED,
+    SealError,
+    SealingCodec,
+    sealing_converter,
+)
 from core.keys import KeyFile, KeyRing, KeysUnavailable, create_key_file, write_keys
 from models.commands import Escalate
 from models.sealing import Unsealed, opened_with, refusal
@@ -137,3 +145,13 @@ async def test_a_key_taken_out_of_the_file_opens_nothing_more(tmp_path: Path) ->
 
     with pytest.raises(SealError, match="not in the key file"):
         await codec.decode([old])
+
+
+async def test_a_payload_too_short_to_hold_a_nonce_is_altered_not_an_error() -> None:
+    ring = KeyRing.generate()
+    stub = Payload(metadata={"encoding": ENCODING, KEY_ID: ring.current.encode()}, data=b"x")
+
+    (stand_in,) = await _as_the_service(SealingCodec(ring)).decode([stub])
+    assert stand_in.metadata["encoding"] == UNOPENED
+    with pytest.raises(SealError, match="altered"):
+        await SealingCodec(ring).decode([stub])

@@ -20,7 +20,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
-from core.codec import OPENED_WITH, SealingCodec
+from core.codec import ENCODING, KEY_ID, OPENED_WITH, SealingCodec
 from core.interventions import intervention_id_for
 from core.keys import KeyRing, read_keys
 from models.commands import Command, Event, StartIntervention, StartRequest
@@ -83,12 +83,21 @@ async def _altered(workflow_id: str, document: dict[str, Any]) -> tuple[list[str
     return payload_input(Payload(metadata=sealed.metadata, data=flipped)), Unsealed.altered
 
 
+async def _too_short_to_be_sealed(
+    workflow_id: str, document: dict[str, Any]
+) -> tuple[list[str], Unsealed]:
+    stub = Payload(metadata={"encoding": ENCODING,
+                             KEY_ID: read_keys(key_file()).current.encode()}, data=b"nonce")
+    return payload_input(stub), Unsealed.altered
+
+
 FORGERIES: dict[str, Forgery] = {
     "in the clear": _in_the_clear,
     "with a mark of its own": _with_a_mark_of_its_own,
     "sealed by the codec server": _sealed_by_the_codec_server,
     "under a key the service does not hold": _under_a_key_the_service_does_not_hold,
     "altered": _altered,
+    "too short to be sealed": _too_short_to_be_sealed,
 }
 
 
@@ -130,6 +139,20 @@ async def test_a_forged_command_is_refused_and_leaves_no_event(dev: Harness, for
     assert taken.seq == 2
     after = (await dev.service.status(intervention_id)).data
     assert [a.actor for a in after.audit] == [scenario.COORDINATOR, scenario.DEAN]
+
+
+async def test_a_payload_in_an_encoding_the_service_never_uses_is_refused_too(
+    dev: Harness
+) -> None:
+    intervention_id = await _started(dev)
+    before = await history_events(_address(dev), intervention_id)
+    odd = Payload(metadata={"encoding": b"binary/odd"}, data=json.dumps(FORGED).encode())
+
+    sent = await _update(dev, intervention_id, "escalate", payload_input(odd))
+
+    assert sent.returncode != 0, sent.stdout  # the SDK's own refusal: it cannot decode it
+    assert await history_events(_address(dev), intervention_id) == before
+    assert len((await dev.service.status(intervention_id)).data.audit) == 1
 
 
 async def test_a_forged_resend_note_is_refused_too(dev: Harness) -> None:
