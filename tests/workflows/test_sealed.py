@@ -1,9 +1,10 @@
 """Nothing a user types reaches Temporal in the clear, and keys rotate under running
 interventions.
 
-A marker typed into every free-text field (and every e-mail address) of a whole lifecycle is
-searched for in the raw bytes of the history and of the dev server's SQLite file. An
-intervention started by a client that does not seal shows that the search finds what is there.
+A marker typed into every free-text field (and every e-mail address and user name) of a whole
+lifecycle is searched for in the raw bytes of the history, in what the `temporal` CLI shows of
+it, and in the dev server's SQLite file. An intervention started by a client that does not seal
+shows that the search finds what is there.
 """
 
 from __future__ import annotations
