@@ -18,7 +18,7 @@ from models.intervention import (
     PanelMember,
     Provider,
 )
-from models.sealing import STARTS, Inbound
+from models.sealing import START_RULE, Inbound
 from models.vocabulary import (
     ActorId,
     ApproverRole,
@@ -94,7 +94,7 @@ class StartIntervention(Inbound):
     an intervention that is already running."""
 
     model_config = ConfigDict(extra="forbid")
-    sent_through: ClassVar[str] = STARTS
+    sent_through: ClassVar[str] = START_RULE
 
     intervention_id: str
     # Allocated by the client facade from the read model's database (QI-2027-0042); None in

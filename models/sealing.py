@@ -16,9 +16,9 @@ from typing import ClassVar
 from pydantic import BaseModel, PrivateAttr
 
 __all__ = [
-    "COMMANDS",
+    "COMMAND_RULE",
     "REFUSALS",
-    "STARTS",
+    "START_RULE",
     "Inbound",
     "Unsealed",
     "mark_opened",
@@ -26,8 +26,8 @@ __all__ = [
     "refusal",
 ]
 
-COMMANDS = "commands must be sent through the service (qi or its HTTP API)"
-STARTS = "interventions must be started through the service (qi or its HTTP API)"
+COMMAND_RULE = "commands must be sent through the service (qi or its HTTP API)"
+START_RULE = "interventions must be started through the service (qi or its HTTP API)"
 
 
 class Unsealed(StrEnum):
@@ -42,7 +42,7 @@ class Inbound(BaseModel):
     """What a client sends into an intervention: its start, or a command."""
 
     # How the refusal of one that was not sealed by the service begins.
-    sent_through: ClassVar[str] = COMMANDS
+    sent_through: ClassVar[str] = COMMAND_RULE
     _opened_with: str | None = PrivateAttr(default=None)
 
 
@@ -55,12 +55,16 @@ def mark_opened(message: Inbound, key_id: str) -> None:
     message._opened_with = key_id
 
 
+def _sentence(rule: str, why: Unsealed) -> str:
+    return f"{rule}: {why.value}"
+
+
 def refusal(kind: type[Inbound], why: Unsealed) -> str:
-    return f"{kind.sent_through}: {why.value}"
+    return _sentence(kind.sent_through, why)
 
 
 # Every refusal there is: fixed sentences that quote nothing anyone typed, so they may be told
 # in the clear to whoever sent the payload.
 REFUSALS: frozenset[str] = frozenset(
-    f"{sent}: {why.value}" for sent in (COMMANDS, STARTS) for why in Unsealed
+    _sentence(rule, why) for rule in (COMMAND_RULE, START_RULE) for why in Unsealed
 )
