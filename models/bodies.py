@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, create_model
+from pydantic.fields import FieldInfo
 
 from models.commands import Event, StartRequest
 from models.registry import COMMANDS
@@ -24,12 +25,19 @@ IDENTITY_FIELDS = frozenset({"actor", "coordinator"})
 _DERIVED: dict[Event, frozenset[str]] = {Event.approve_closure: frozenset({"role"})}
 
 
-def body_model(model: type[BaseModel], without: frozenset[str]) -> type[BaseModel]:
+def body_model(
+    model: type[BaseModel], without: frozenset[str], optional: frozenset[str] = frozenset()
+) -> type[BaseModel]:
+    """`model`'s fields but those `without`; those in `optional` default to None."""
     fields: dict[str, Any] = {
         name: (field.annotation, field)
         for name, field in model.model_fields.items()
         if name not in without
     }
+    for name in optional:
+        annotation, field = fields[name]
+        info = FieldInfo.merge_field_infos(field, default=None)
+        fields[name] = (annotation | None, info)
     return create_model(
         f"{model.__name__}Body",
         __config__=ConfigDict(extra="forbid"),
@@ -45,7 +53,9 @@ def has_required_fields(model: type[BaseModel]) -> bool:
 if TYPE_CHECKING:
     StartBody = BaseModel
 else:
-    StartBody = body_model(StartRequest, without=IDENTITY_FIELDS)
+    # The coordinator's e-mail is their account's; given, it must be the same.
+    StartBody = body_model(StartRequest, without=IDENTITY_FIELDS,
+                           optional=frozenset({"coordinator_email"}))
 COMMAND_BODIES: dict[Event, type[BaseModel]] = {
     event: body_model(spec.contract, without=IDENTITY_FIELDS | _DERIVED.get(event, frozenset()))
     for event, spec in COMMANDS.items()

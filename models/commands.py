@@ -84,7 +84,9 @@ class StartRequest(BaseModel):
     provider: Provider
     concern: Concern
     coordinator: ActorId
-    coordinator_email: Email
+    coordinator_email: Email = Field(
+        description="Where the intervention's mail to its coordinator goes; sent through the "
+        "service, your account's e-mail (give it only if your account has none)")
 
 
 class StartIntervention(BaseModel):
