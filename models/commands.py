@@ -138,6 +138,11 @@ class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     actor: ActorId = Field(description="Who sends the command: their user name, e.g. c.okafor")
+    # With `actor`, who the sender is for the rules that compare people (`models.guards`).
+    # Commands in histories from before it have none, and replay as they were accepted.
+    actor_email: Email | None = Field(
+        None, description="The sender's e-mail, from their account; filled in by the service, "
+        "never typed")
     reason: LongText | None = Field(None, description="Why, kept in the audit trail")
 
 
