@@ -152,7 +152,8 @@ class ConvenePanel(Command):
     members: list[PanelMember] = Field(
         min_length=1, max_length=30,
         description="Every member must have declared interests (interests_declared=yes) and "
-        "not be conflicted; together they must hold the roles the type needs (`qi types TYPE` "
+        "not be conflicted (the provider's lead, by e-mail, sits only as conflict=managed and "
+        "never chairs); together they must hold the roles the type needs (`qi types TYPE` "
         "lists them, and who may chair)",
     )
     chair: PersonName = Field(description="One of the members, by name, e.g. \"Dr Ada Senior\"")
