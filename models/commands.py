@@ -139,10 +139,13 @@ class Command(BaseModel):
 
     actor: ActorId = Field(description="Who sends the command: their user name, e.g. c.okafor")
     # With `actor`, who the sender is for the rules that compare people (`models.guards`).
-    # Commands in histories from before it have none, and replay as they were accepted.
+    # Commands in histories from before it have none, and replay as they were accepted. Left
+    # out of the payload when unset, so such a command is the bytes it always was, and a worker
+    # from before the field still reads it.
     actor_email: Email | None = Field(
-        None, description="The sender's e-mail, from their account; filled in by the service, "
-        "never typed")
+        None, exclude_if=lambda email: email is None,
+        description="The sender's e-mail, from their account; filled in by the service, never "
+        "typed")
     reason: LongText | None = Field(None, description="Why, kept in the audit trail")
 
 
