@@ -241,8 +241,9 @@ def no_meeting_held(data: InterventionData, today: date) -> list[Problem]:
 #
 # A person is the same as another when their user names match (only people who sign in have
 # one: the sender and the coordinator) or their e-mails match, whatever their case. Names typed
-# into a field (a panel member's, an action owner's) are how a refusal says who, never how it
-# decides. A comparison with the sender's e-mail is made only when the command carries it, and
+# into a field (a panel member's, an action owner's) say who in a refusal; they decide nothing,
+# but for the one check acceptances had before (a user name that is the owner's e-mail or
+# name). A comparison with the sender's e-mail is made only when the command carries it, and
 # only ever adds a refusal: a command with an e-mail is held to everything one without is.
 
 
