@@ -1,7 +1,7 @@
 """What a client sends: each boundary contract minus what the service fills in from the
-caller's identity (the `actor` of a command, the `coordinator` of a start, the approver's
-`role` of a closure approval). The API takes these as request bodies and `qi` builds its
-options from them, so neither can ask a person to type who they are.
+caller's identity (the `actor` of a command and their `actor_email`, the `coordinator` of a
+start, the approver's `role` of a closure approval). The API takes these as request bodies
+and `qi` builds its options from them, so neither can ask a person to type who they are.
 
 The contract stays the one definition: a body is checked again as the full contract, with the
 identity filled in, so the contract's own validators still run.
@@ -20,7 +20,7 @@ from models.registry import COMMANDS
 __all__ = ["COMMAND_BODIES", "IDENTITY_FIELDS", "StartBody", "body_model", "has_required_fields"]
 
 # Filled in by the service from the authenticated user, never sent.
-IDENTITY_FIELDS = frozenset({"actor", "coordinator"})
+IDENTITY_FIELDS = frozenset({"actor", "actor_email", "coordinator"})
 # Per command, besides the identity: the approver's role follows from the user's account.
 _DERIVED: dict[Event, frozenset[str]] = {Event.approve_closure: frozenset({"role"})}
 

@@ -36,9 +36,11 @@ def slug(event: Event) -> str:
 async def _identity(
     caller: Caller, event: Event, intervention_id: str, service: Interventions
 ) -> dict[str, Any]:
-    """What the command carries of who sends it: the user's name, and for a closure approval
-    the approver role their account holds for this intervention's type."""
+    """What the command carries of who sends it: the user's name and e-mail, and for a closure
+    approval the approver role their account holds for this intervention's type."""
     identity: dict[str, Any] = {"actor": caller.user.name}
+    if caller.user.email is not None:  # the rules that compare people use it
+        identity["actor_email"] = caller.user.email
     if event is Event.approve_closure:
         kind = (await service.status(intervention_id)).data.type
         role = approver_role(caller.user.role, kind.closure_approver_roles)

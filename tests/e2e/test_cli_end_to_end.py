@@ -166,6 +166,11 @@ def finish_review(qi: Qi, intervention_id: str) -> None:
     """Each step by the person whose part it is, each signed in as themselves."""
     agreed = command(qi, "agree-action-plan", intervention_id)
     assert agreed["state"] == "actions_tracked"
+    # The owner's own account, whatever its user name, may not accept their action.
+    owner = qi.signed_in("m.hale", email=OWNER_EMAIL.upper())
+    by_owner = owner("accept-action", intervention_id, "--action-id", "A1",
+                     "--evidence", "Rota published")
+    assert_refused(by_owner, 1, "A1", "signed in as m.hale with that e-mail")
     acceptor = qi.signed_in(ACCEPTOR)
     command(acceptor, "accept-action", intervention_id, "--action-id", "A1",
             "--evidence", "Rota for March published; audit shows full cover")
