@@ -33,7 +33,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509 import DNSName
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
 
 CA_DAYS = 3650
 CERT_DAYS = 365
@@ -104,9 +110,14 @@ def problem(holder: Holder, issued: Issued, ca: x509.Certificate, now: datetime)
     if _public(leaf) != _public(issued.key):
         return "the certificate does not match its key"
     policy = PolicyBuilder().store(Store([ca])).time(now)
+    # Temporal reads no name from a client's certificate, so one without any may call it.
+    unnamed = policy.extension_policies(
+        ca_policy=ExtensionPolicy.webpki_defaults_ca(),
+        ee_policy=ExtensionPolicy.webpki_defaults_ee().may_be_present(
+            x509.SubjectAlternativeName, Criticality.AGNOSTIC, None))
     try:
         # A client verifier wants clientAuth, a server verifier serverAuth and each DNS name.
-        policy.build_client_verifier().verify(leaf, intermediates)
+        unnamed.build_client_verifier().verify(leaf, intermediates)
         if holder.server:
             for name in holder.dns:
                 policy.build_server_verifier(DNSName(name)).verify(leaf, intermediates)

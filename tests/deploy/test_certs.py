@@ -160,8 +160,9 @@ def test_a_certificate_is_made_again_when_its_names_change(fresh: Path) -> None:
     assert names.get_values_for_type(x509.DNSName) == ["temporal", "temporal.internal"]
 
 
-def _reissue(root: Path, name: str, days: int) -> None:
-    """Replace NAME's certificate with one of the same CA, key and names, ending in `days`."""
+def _reissue(root: Path, name: str, days: int, without: type | None = None) -> None:
+    """Replace NAME's certificate with one of the same CA, key and extensions (but `without`),
+    ending in `days`."""
     ca_key = serialization.load_pem_private_key((root / "ca" / "ca.key").read_bytes(), None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     old = _cert(root / name / "cert.pem")
@@ -171,7 +172,8 @@ def _reissue(root: Path, name: str, days: int) -> None:
                .not_valid_before(now - timedelta(days=1))
                .not_valid_after(now + timedelta(days=days)))
     for extension in old.extensions:
-        builder = builder.add_extension(extension.value, extension.critical)
+        if without is None or not isinstance(extension.value, without):
+            builder = builder.add_extension(extension.value, extension.critical)
     cert = builder.sign(ca_key, hashes.SHA256())
     path = root / name / "cert.pem"
     path.chmod(0o644)
@@ -203,6 +205,23 @@ def test_supplied_certificates_are_installed_and_nothing_is_made(
         assert (root / name / "key.pem").read_bytes() == (supplied / f"{name}.key").read_bytes()
         assert (root / name / "ca.pem").read_bytes() == (supplied / "ca.pem").read_bytes()
     assert all("installed" in line for line in done.stdout.splitlines())
+
+
+def test_a_supplied_client_certificate_needs_no_name(
+    compose: dict[str, Any], made_certs: Path, tmp_path: Path
+) -> None:
+    source, supplied, root = tmp_path / "source", tmp_path / "supplied", tmp_path / "certs"
+    shutil.copytree(made_certs, source)
+    root.mkdir()
+    _reissue(source, "worker", days=100, without=x509.SubjectAlternativeName)
+    _supply(source, supplied, list(_specs(compose)))
+
+    done = run_certs(root, certs_args(compose), supplied=supplied)
+
+    assert done.returncode == 0, done.stderr
+    installed = _cert(root / "worker" / "cert.pem")
+    with pytest.raises(x509.ExtensionNotFound):
+        installed.extensions.get_extension_for_class(x509.SubjectAlternativeName)
 
 
 @pytest.mark.parametrize(("swap", "reason"), [
