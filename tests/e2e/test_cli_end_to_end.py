@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Qi, RunningStack, StartStack, accepts_connections
 from tests.scenario import COORDINATOR, DEAN, today
 
@@ -190,6 +192,7 @@ URGENT_TRAIL_TO_REPORT = [
 ]
 
 
+@pytest.mark.timeout(300)  # two `qi up`s and some 40 `qi` processes, one after another
 def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartStack) -> None:
     first = qi_up()
     assert "--role coordinator --email YOU@EXAMPLE.NHS.UK --login" in first.output
