@@ -29,6 +29,7 @@ from models.vocabulary import Reach
 __all__ = [
     "ApiContext",
     "CatalogueDep",
+    "Credentials",
     "CurrentUser",
     "EngineDep",
     "Exporter",

@@ -75,7 +75,9 @@ def _email(name: str) -> str:
 
 
 COORDINATOR = f"c.okafor.{MARKER}"
-DEAN = f"dean.patel.{MARKER}"
+# As the service sends commands: with the user name and e-mail of the sender's account.
+COORDINATOR_SENDS = {"actor": COORDINATOR, "actor_email": _email("coordinator")}
+DEAN_SENDS = {"actor": f"dean.patel.{MARKER}", "actor_email": _email("dean")}
 
 
 def _start() -> dict[str, Any]:
@@ -130,7 +132,7 @@ def _steps_to_tracking() -> list[tuple[Event, dict[str, Any]]]:
           for finding in ("F1", "F2", "F3")],
         (Event.agree_action_plan, {"reason": _marked("Plan agreed")}),
     ]
-    return [(event, {**payload, "actor": COORDINATOR}) for event, payload in steps]
+    return [(event, {**payload, **COORDINATOR_SENDS}) for event, payload in steps]
 
 
 def _lifecycle() -> list[tuple[Event, dict[str, Any]]]:
@@ -148,11 +150,12 @@ def _lifecycle() -> list[tuple[Event, dict[str, Any]]]:
         (Event.close, {"reason": _marked("All resolved")}),
     ]
     return [*_steps_to_tracking(), *[
-        (event, {**payload, "actor": DEAN if event is Event.approve_closure else COORDINATOR})
+        (event, {**payload, **(DEAN_SENDS if event is Event.approve_closure
+                               else COORDINATOR_SENDS)})
         for event, payload in steps]]
 
 
-CANCEL = (Event.cancel, {"actor": COORDINATOR, "reason": _marked("Started in error")})
+CANCEL = (Event.cancel, {**COORDINATOR_SENDS, "reason": _marked("Started in error")})
 
 
 def _texts(annotation: Any, path: str) -> set[str]:
