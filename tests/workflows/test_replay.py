@@ -163,7 +163,9 @@ async def test_history_replays(history: str, converter: str) -> None:
     # Sealing: what workers run now, with the keys the sealed histories were recorded with;
     # histories from before sealing hold plain payloads, which its codec passes through.
     chosen = pydantic_data_converter if converter == "plain" else record.converter()
-    replayer = Replayer(workflows=[InterventionWorkflow], data_converter=chosen)
+    # debug_mode: no 2 s deadlock timer per activation, which a busy machine can trip while
+    # the sandbox first imports the workflow; what is tested here is determinism alone.
+    replayer = Replayer(workflows=[InterventionWorkflow], data_converter=chosen, debug_mode=True)
     result = await replayer.replay_workflow(_load(history), raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
 
