@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         2.0, gt=0, description="How often the outbox is read when nothing nudges it"
     )
 
+    # How often each worker compares the read model's open interventions with Temporal, to
+    # notice what was done to them there, outside the service (activities/outside.py).
+    outside_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often a worker looks for interventions terminated, "
+        "cancelled, timed out or reset in Temporal, outside the service"
+    )
+
     # Worker tuning. Sync activities run on a thread pool of this size, each holding a database
     # connection, so it stays within the engine's pool (5 + 10 overflow) by default.
     max_concurrent_activities: int = Field(

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from models import intervention as domain
 from models.catalogue import RiskBand
-from models.intervention import State
+from models.intervention import RecordedState
 from models.vocabulary import (
     CODE_LENGTH,
     EMAIL_LENGTH,
@@ -76,7 +76,8 @@ class InterventionBase(SQLModel):
     provider_code: str = Field(max_length=_CODE, index=True)
     provider_name: str = Field(max_length=_SHORT)
     site: str = Field(max_length=_SHORT)
-    state: State = Field(sa_type=String(32), index=True)
+    # A lifecycle state, or `ended_outside` once Temporal ended the workflow outside the service.
+    state: RecordedState = Field(sa_type=String(32), index=True)
     likelihood: int
     impact: int
     score: int
@@ -89,7 +90,8 @@ class InterventionBase(SQLModel):
     open_actions: int = 0
     overdue_actions: int = 0
     escalated: bool = False
-    # len(audit) of the snapshot written; a smaller one arriving late must not roll back.
+    # The newest audit entry's number in the snapshot written (see InterventionData.last_seq);
+    # a smaller one arriving late must not roll back.
     version: int
 
 

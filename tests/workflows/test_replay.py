@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.common.v1 import Payload
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -199,3 +199,20 @@ def test_histories_since_the_seal_is_checked_are_sealed_and_went_through_the_che
     # So their replay goes through the patched path: the start checked for the service's seal.
     assert _sealed(stem)
     assert SEALED_STARTS in _patches(_load(stem))
+
+
+def test_outside_changes_history_holds_a_noted_cancellation_request_and_a_noted_reset() -> None:
+    first = _events("outside_changes_v4")
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED in first
+    assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED not in first  # it carried on
+    assert first[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED  # by the reset
+    second = _load("outside_changes_v4_run2").events
+    assert any(
+        e.workflow_task_failed_event_attributes.cause
+        == WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW
+        for e in second
+    )
+    assert _updates("outside_changes_v4_run2")[:2] == ["escalate", "note_reset"]
+    # The projection the reset's numbers held up was cancelled and handed over again.
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED in _events("outside_changes_v4_run2")
+    assert second[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
