@@ -30,9 +30,11 @@ def test_qi_tells_of_an_intervention_terminated_in_temporal(qi: Qi, qi_up: Start
     assert terminated.returncode == 0, terminated.stderr
 
     shown = qi.json("show", reference)
+    told = " ".join(qi.ok("show", reference).stdout.split())
     refused = qi("escalate", reference, "--level", "dean", "--reason", "No reply from the trust")
     audit = qi.json("audit", reference)
     listed = qi.json("list")
+    only_ended = qi.json("list", "--state", "ended_outside")
 
     assert shown["data"]["state"] == "planned"
     assert shown["ended_outside"]["how"] == "terminated"
@@ -44,4 +46,6 @@ def test_qi_tells_of_an_intervention_terminated_in_temporal(qi: Qi, qi_up: Start
     assert audit[-1]["reason"] == TYPED
     assert [(r["reference"], r["state"]) for r in listed] == [
         (reference, "ended_outside")]
+    assert [r["reference"] for r in only_ended] == [reference]
+    assert "ended: terminated outside the service on" in told
     assert TYPED not in stack.output
