@@ -1,7 +1,8 @@
 """Bearer-token authentication, role checks and the access log of every denial.
 
 The access log (logger `qi.api.access`) names the user, role, method and route template of a
-denied request; never its body, its query or the intervention's data.
+denied request, and why (an unknown, expired or revoked token, a disabled user; a token by its
+prefix alone); never the token, the body, the query or the intervention's data.
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def deny(request: Request, user: ApiUserPublic | None, reason: str) -> None:
     )
 
 
-def not_authenticated(request: Request) -> ApiError:
-    deny(request, None, "no valid bearer token")
+def not_authenticated(request: Request, reason: str, user: ApiUserPublic | None = None
+                      ) -> ApiError:
+    """One answer for every refused token, so a client learns nothing of why; the access log
+    says why."""
+    deny(request, user, reason)
     return ApiError(
         [Problem(field="Authorization", rule="a valid bearer token is required")],
         ErrorType.NOT_AUTHENTICATED,

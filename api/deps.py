@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -18,7 +19,7 @@ from core.codec import SealingCodec
 from core.interventions import Interventions
 from core.metrics import CommandCounters
 from core.settings import Settings
-from core.users import authenticate
+from core.users import Refusal, check_token
 from models.access import Operation
 from models.catalogue import Catalogue
 from models.commands import Event
@@ -81,10 +82,15 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def current_user(request: Request, credentials: Credentials, engine: EngineDep) -> ApiUserPublic:
-    user = authenticate(engine, credentials.credentials) if credentials else None
-    if user is None:
-        raise not_authenticated(request)
-    return user
+    """The user whose token the request carries: known, unrevoked, unexpired, user enabled."""
+    if credentials is None:
+        raise not_authenticated(request, "no bearer token")
+    checked = check_token(engine, credentials.credentials, now=datetime.now(UTC))
+    if checked.user is None or checked.refusal is not None:
+        reason = checked.refusal or Refusal.UNKNOWN
+        prefix = f" {checked.prefix}" if checked.prefix else ""
+        raise not_authenticated(request, f"{reason.value}{prefix}", checked.user)
+    return checked.user
 
 
 CurrentUser = Annotated[ApiUserPublic, Depends(current_user)]

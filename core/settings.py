@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
     )
+    token_lifetime_days: int = Field(
+        90, ge=1, le=3650, description="How long a token from qi tokens issue or rotate works"
+    )
 
     quality_lead_email: str | None = Field(
         None, description="Escalations after the owner go here; unset: to the coordinator"
