@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from importlib.metadata import version
 
 import uvicorn
@@ -19,11 +20,12 @@ from sqlalchemy import Engine
 from temporalio.client import Client
 
 from api import observability
-from api.deps import ApiContext
+from api.context import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
 from api.observability import RequestMetrics
 from api.routes import codec_server, commands, exports, interventions, outbox, types
+from api.throttle import FailureThrottle
 from core.codec import SealingCodec
 from core.database import make_engine
 from core.interventions import Interventions
@@ -35,8 +37,8 @@ from models.intervention import Contacts
 __all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "serve_api"]
 
 DESCRIPTION = """Start and drive quality interventions; read their status, audit trail and
-schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format:
-`{"error": {"type", "message", "problems": [{"field", "rule"}]}}`."""
+schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format,
+RFC 9457 problem details (`application/problem+json`), each problem naming its field."""
 
 
 def create_app(
@@ -47,9 +49,11 @@ def create_app(
     settings: Settings,
     counters: CommandCounters | None = None,
     codec: SealingCodec | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The app; `counters` is the one `service` reports refusals to, so /metrics shows them;
-    `codec` is the one the codec server opens and seals payloads with."""
+    `codec` is the one the codec server opens and seals payloads with; `clock` (seconds)
+    times the throttling of failed authentication."""
     app = FastAPI(
         title="Quality interventions",
         version=version("quality-interventions"),
@@ -57,9 +61,14 @@ def create_app(
         responses=ERROR_RESPONSES,
     )
     request_metrics = CollectorRegistry(auto_describe=False)
+    throttle = FailureThrottle(
+        limit=settings.auth_failure_limit, window=settings.auth_failure_window_seconds,
+        max_clients=settings.auth_failure_max_clients, clock=clock,
+    )
     app.state.context = ApiContext(
         service=service, engine=engine, catalogue=catalogue, settings=settings,
-        counters=counters or CommandCounters(), request_metrics=request_metrics, codec=codec,
+        counters=counters or CommandCounters(), request_metrics=request_metrics,
+        throttle=throttle, codec=codec,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)

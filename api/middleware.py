@@ -1,19 +1,30 @@
-"""ASGI middleware: a request body limit enforced before anything parses the body, and
+"""ASGI middleware: a request body limit that counts the body as the app reads it, and
 `Cache-Control: no-store` on every response (they carry intervention data)."""
 
 from __future__ import annotations
 
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
 from models.errors import ErrorType, Problem
 
-__all__ = ["BodyLimit", "NoStore"]
+__all__ = ["BodyLimit", "BodyTooLarge", "NoStore"]
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while the app reads a body past the limit; answered 413 (`api.errors`)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"must not be larger than {max_bytes} bytes")
 
 
 class BodyLimit:
-    """Reads at most `max_bytes` of a request body, then hands the whole body to the app;
-    a larger body (declared or actual) gets 413 without reaching a route."""
+    """Lets the app read at most `max_bytes` of a request body. A body declared larger
+    (Content-Length) is refused at the app's first read, before a byte of it is read; one that
+    grows larger as it arrives, as soon as it does. Nothing is read before the app asks, so a
+    request refused first (no valid token) has its body never read at all."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -23,43 +34,35 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and not (declared.isdigit() and int(declared) <= self.max_bytes):
-            await self._refuse(scope, receive, send)
-            return
-        chunks: list[bytes] = []
+        declared = Headers(scope=scope).get("content-length")
+        refused = declared is not None and not (declared.isdigit()
+                                                and int(declared) <= self.max_bytes)
         size = 0
-        while True:
+        started = False
+
+        async def limited() -> Message:
+            nonlocal size
+            if refused:
+                raise BodyTooLarge(self.max_bytes)
             message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before sending its body
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = Problem(field="body", rule=f"must not be larger than {self.max_bytes} bytes")
-        response = error_response(ErrorType.PAYLOAD_TOO_LARGE, [problem])
-        await response(scope, receive, send)
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()  # only a disconnect can follow
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay
+        try:
+            await self.app(scope, limited, watched)
+        except BodyTooLarge as error:  # read outside a route, where no handler answers it
+            if started:
+                raise
+            problem = Problem(field="body", rule=str(error.detail))
+            await error_response(ErrorType.PAYLOAD_TOO_LARGE, [problem])(scope, receive, send)
 
 
 class NoStore:

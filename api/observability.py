@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import ApiContext, get_context
+from api.context import ApiContext, get_context
 from core.health import lag_or_none, readiness
 from core.metrics import CONTENT_TYPE, business_metrics, lag_metrics
 

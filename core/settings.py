@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     token_lifetime_days: int = Field(
         90, ge=1, le=3650, description="How long a token from qi tokens issue or rotate works"
     )
+    # Failed authentication is throttled per client address, in each API process's memory.
+    auth_failure_limit: int = Field(
+        10, ge=1, description="Failed authentications from one client before it gets 429"
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, description="How long a failed authentication counts against its client"
+    )
+    auth_failure_max_clients: int = Field(
+        10_000, ge=1, description="Clients whose failures one API process keeps track of"
+    )
 
     quality_lead_email: str | None = Field(
         None, description="Escalations after the owner go here; unset: to the coordinator"

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel
 
-from api.auth import Caller
+from api.auth import AuthenticatedRoute, Caller
 from api.bodies import COMMAND_BODIES, has_required_fields
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
 from models.access import APPROVER_ROLES
@@ -25,7 +25,8 @@ from models.vocabulary import ApproverRole
 
 __all__ = ["router", "slug"]
 
-router = APIRouter(prefix="/interventions", tags=["commands"])
+router = APIRouter(prefix="/interventions", tags=["commands"],
+                   route_class=AuthenticatedRoute)
 
 
 def slug(event: Event) -> str:
