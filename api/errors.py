@@ -164,6 +164,13 @@ def _rule(error: Mapping[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         detail = (error.get("ctx") or {}).get("error")
         return f"not valid JSON ({detail})" if detail else "not valid JSON"
+    if tuple(error.get("loc", ())) == ("body",):  # the body as a whole
+        if error.get("type") == "missing":
+            return "a JSON body is required"
+        if isinstance(error.get("input"), bytes):  # not sent as JSON, so not parsed
+            return "must be JSON, sent with Content-Type: application/json"
+        if error.get("type") == "model_attributes_type":
+            return "must be a JSON object"
     return str(error.get("msg", "invalid"))
 
 
@@ -184,7 +191,8 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's and FastAPI's own errors: no route (404), wrong method (405), a body too
-    large (413, from `api.middleware.BodyLimit`)."""
+    large (413, from `api.middleware.BodyLimit`) or one that could not be read (FastAPI's 400:
+    answered 422, as every malformed body is)."""
     assert isinstance(exc, HTTPException)
     status = exc.status_code
     if status == 404:
@@ -197,8 +205,17 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     if status == 413:
         problem = Problem(field="body", rule=exc.detail)
         return error_response(ErrorType.PAYLOAD_TOO_LARGE, [problem])
+    if status == 400:
+        problem = Problem(field="body", rule=_unreadable(exc))
+        return error_response(ErrorType.INVALID_INPUT, [problem])
     problem = Problem(field="request", rule=exc.detail)
     return error_response(ErrorType.INVALID_INPUT, [problem], exc.headers, status)
+
+
+def _unreadable(exc: HTTPException) -> str:
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "not valid JSON (not UTF-8 text)"
+    return "could not be read as JSON"
 
 
 async def _on_temporal(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Authentication comes first: a request without valid credentials is 401 whatever its body,
 which is never read; repeated failures from one client are throttled (429, `Retry-After`)
-until the window passes. On SQLite and PostgreSQL (tokens are looked up in the read model)."""
+until the window passes; a malformed body from an authenticated caller is 422. On SQLite and
+PostgreSQL (tokens are looked up in the read model)."""
 
 from __future__ import annotations
 
@@ -150,6 +151,37 @@ async def test_with_credentials_the_body_is_read_and_checked(unthrottled: Served
     assert_error(too_large, 413, "PayloadTooLarge")
     assert fields(assert_error(empty, 422, "InvalidInput")) == {"body"}
     assert unthrottled.reads[-1] >= 1
+
+
+@pytest.mark.parametrize("path", ["/interventions", "/interventions/QI-2027-0001/escalate",
+                                  "/codec/decode"])
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ("malformed-json", "not valid JSON"),
+        ("not-utf8", "not valid JSON (not UTF-8 text)"),
+        ("text-plain", "must be JSON, sent with Content-Type: application/json"),
+        ("empty", "a JSON body is required"),
+    ],
+)
+async def test_a_malformed_body_is_422_at_the_body_in_the_one_format(
+    unthrottled: Served, path: str, body: str, rule: str
+) -> None:
+    content, headers = BODIES[body]
+    async with unthrottled.client(unthrottled.token) as client:
+        response = await client.post(path, content=content, headers=headers)
+
+    error = assert_error(response, 422, "InvalidInput")
+    assert [p["field"] for p in error["problems"]] == ["body"]
+    assert rule in error["problems"][0]["rule"]
+
+
+async def test_a_json_value_that_is_not_an_object_is_422_saying_so(unthrottled: Served) -> None:
+    async with unthrottled.client(unthrottled.token) as client:
+        response = await client.post("/interventions", json=["urgent_risk_review"])
+
+    assert assert_error(response, 422, "InvalidInput")["problems"][0]["rule"] == (
+        "must be a JSON object")
 
 
 async def test_repeated_failures_from_one_client_get_429_until_the_window_passes(
