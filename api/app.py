@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from api import observability
+from api import docs, observability
 from api.context import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, NoStore
@@ -59,6 +59,8 @@ def create_app(
         version=version("quality-interventions"),
         description=DESCRIPTION,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served from installed assets: api.docs
+        redoc_url=None,
     )
     request_metrics = CollectorRegistry(auto_describe=False)
     throttle = FailureThrottle(
@@ -77,7 +79,7 @@ def create_app(
     # Outermost: a browser's preflight is answered, and a refusal carries the CORS headers.
     app.add_middleware(codec_server.CodecCors, origin=settings.resolved_ui_origin)
     for module in (types, interventions, commands, exports, outbox, observability,
-                   codec_server):
+                   codec_server, docs):
         app.include_router(module.router)
     return app
 
