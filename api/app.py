@@ -10,19 +10,21 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 from temporalio.client import Client
 
 from api import docs, observability
 from api.context import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.middleware import BodyLimit, NoStore
+from api.middleware import BodyLimit, HostCheck, SecurityHeaders
 from api.observability import RequestMetrics
 from api.routes import codec_server, commands, exports, interventions, outbox, types
 from api.throttle import FailureThrottle
@@ -41,6 +43,18 @@ schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors ha
 RFC 9457 problem details (`application/problem+json`), each problem naming its field."""
 
 
+class _Api(FastAPI):
+    """FastAPI with two layers outside all of its own, even the handler of unexpected errors:
+    the Host check, and the security headers, so no response leaves without them."""
+
+    def __init__(self, *, allowed_hosts: Iterable[str], **kwargs: Any) -> None:
+        self.allowed_hosts = list(allowed_hosts)
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(HostCheck(super().build_middleware_stack(), self.allowed_hosts))
+
+
 def create_app(
     *,
     service: Interventions,
@@ -54,7 +68,8 @@ def create_app(
     """The app; `counters` is the one `service` reports refusals to, so /metrics shows them;
     `codec` is the one the codec server opens and seals payloads with; `clock` (seconds)
     times the throttling of failed authentication."""
-    app = FastAPI(
+    app = _Api(
+        allowed_hosts=settings.allowed_hosts,
         title="Quality interventions",
         version=version("quality-interventions"),
         description=DESCRIPTION,
@@ -74,9 +89,9 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
-    app.add_middleware(NoStore)
     app.add_middleware(RequestMetrics, registry=request_metrics)
-    # Outermost: a browser's preflight is answered, and a refusal carries the CORS headers.
+    # Outermost of these: a browser's preflight is answered, and a refusal carries the CORS
+    # headers.
     app.add_middleware(codec_server.CodecCors, origin=settings.resolved_ui_origin)
     for module in (types, interventions, commands, exports, outbox, observability,
                    codec_server, docs):

@@ -47,6 +47,7 @@ STATUS_FOR: Mapping[ErrorType, int] = {
     ErrorType.FORBIDDEN: 403,
     ErrorType.PAYLOAD_TOO_LARGE: 413,
     ErrorType.TOO_MANY_REQUESTS: 429,
+    ErrorType.UNKNOWN_HOST: 400,
     ErrorType.CATALOGUE_INVALID: 500,
     ErrorType.INTERNAL: 500,
     ErrorType.DELIVERY_FAILED: 502,
@@ -61,6 +62,7 @@ TITLE_FOR: Mapping[ErrorType, str] = {
     ErrorType.FORBIDDEN: "Forbidden",
     ErrorType.PAYLOAD_TOO_LARGE: "Payload too large",
     ErrorType.TOO_MANY_REQUESTS: "Too many requests",
+    ErrorType.UNKNOWN_HOST: "Unknown host",
     ErrorType.CATALOGUE_INVALID: "Catalogue invalid",
     ErrorType.INTERNAL: "Internal error",
     ErrorType.DELIVERY_FAILED: "Delivery failed",
@@ -69,7 +71,7 @@ TITLE_FOR: Mapping[ErrorType, str] = {
 PROBLEM_JSON = "application/problem+json"
 # Fields that name no value the client sent: their rule is the whole sentence.
 _GENERAL_FIELDS = {"body", "command", "path", "method", "server", "temporal", "database",
-                   "Authorization", "request", "role", "intervention_id"}
+                   "Authorization", "Host", "request", "role", "intervention_id"}
 
 # Request locations FastAPI puts first in a validation error's `loc`; the field is the rest.
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
@@ -115,6 +117,7 @@ def _message(problem: Problem) -> str:
 
 
 _DESCRIPTIONS = {
+    400: "The Host header names no host this API answers to",
     401: "No valid bearer token (missing, unknown, expired or revoked, or the user disabled)",
     403: "The user's role may not do this",
     404: "No such intervention or type (or not one the user may see)",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["LogFormat", "NotifierKind", "Settings"]
 
@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     )
     api_max_body_bytes: int = Field(
         64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
+    )
+    # The names the API answers to: a request whose Host is another gets 400. A comma-separated
+    # list; `*.example.org` matches any subdomain, `*` any host (no check).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1", "localhost", "::1"],
+        description="Host names the HTTP API answers to, comma-separated",
     )
     token_lifetime_days: int = Field(
         90, ge=1, le=3650, description="How long a token from qi tokens issue or rotate works"
@@ -138,6 +144,18 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            hosts = [str(host).strip().lower() for host in value if str(host).strip()]
+            if not hosts:
+                raise ValueError("must name at least one host, e.g. 127.0.0.1,localhost")
+            return hosts
+        return value
 
     @field_validator("worker_metrics_address")
     @classmethod

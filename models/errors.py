@@ -32,6 +32,7 @@ class ErrorType(StrEnum):
     FORBIDDEN = "Forbidden"
     PAYLOAD_TOO_LARGE = "PayloadTooLarge"
     TOO_MANY_REQUESTS = "TooManyRequests"
+    UNKNOWN_HOST = "UnknownHost"
     UNAVAILABLE = "Unavailable"
     INTERNAL = "InternalError"
 

@@ -74,12 +74,14 @@ class Api:
         )
 
 
-TEST_HOST = "qi.test"  # the host of the tests' base URL
+# Allowed hosts in tests alone: the host of the tests' base URL, and Starlette's test client's.
+TEST_HOST = "qi.test"
+TEST_HOSTS = ["127.0.0.1", "localhost", TEST_HOST, "testserver"]
 OPERATOR = "test.operator"
 
 
 def settings(**values: Any) -> Settings:
-    values = {"api_max_body_bytes": MAX_BODY_BYTES, **values}
+    values = {"api_max_body_bytes": MAX_BODY_BYTES, "allowed_hosts": TEST_HOSTS, **values}
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
