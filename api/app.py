@@ -26,7 +26,7 @@ from api.context import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodyLimit, HostCheck, SecurityHeaders
 from api.observability import RequestMetrics
-from api.routes import codec_server, commands, exports, interventions, outbox, types
+from api.routes import codec_server, commands, exports, interventions, me, outbox, types
 from api.throttle import FailureThrottle
 from core.codec import SealingCodec
 from core.database import make_engine
@@ -93,7 +93,7 @@ def create_app(
     # Outermost of these: a browser's preflight is answered, and a refusal carries the CORS
     # headers.
     app.add_middleware(codec_server.CodecCors, origin=settings.resolved_ui_origin)
-    for module in (types, interventions, commands, exports, outbox, observability,
+    for module in (me, types, interventions, commands, exports, outbox, observability,
                    codec_server, docs):
         app.include_router(module.router)
     return app

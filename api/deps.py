@@ -23,6 +23,7 @@ from models.vocabulary import Reach
 
 __all__ = [
     "CatalogueDep",
+    "Credentials",
     "CurrentUser",
     "EngineDep",
     "Exporter",

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from temporalio.service import RPCError
 
-from models.errors import ApiError, ErrorType, Problem, ProblemError
+from models.errors import ApiError, ErrorType, Problem, ProblemError, problem_type
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -75,12 +75,6 @@ _GENERAL_FIELDS = {"body", "command", "path", "method", "server", "temporal", "d
 
 # Request locations FastAPI puts first in a validation error's `loc`; the field is the rest.
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-
-
-def problem_type(error_type: ErrorType) -> str:
-    """The problem `type` URI of an error type: CommandRefused is /problems/command-refused."""
-    words = "".join(f"-{c.lower()}" if c.isupper() else c for c in error_type.value)
-    return f"/problems/{words.lstrip('-')}"
 
 
 class ProblemItem(Problem):

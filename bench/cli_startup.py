@@ -1,6 +1,8 @@
 """How soon `qi` answers: wall time of `qi` commands that need no server, run as a newcomer
 runs them (a fresh interpreter each time), and the modules that cost the most to import; and
-`qi show` against a running service beside a bare Temporal client script making the same query.
+`qi show`, `qi list` and a lifecycle command (`qi escalate`) against a running service (the
+HTTP API, signed in as a coordinator) beside a bare Temporal client script asking the
+intervention's workflow for its status.
 
     python -m bench.cli_startup [--runs 15] [--repo PATH]
 
@@ -14,13 +16,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 __all__ = ["main"]
@@ -64,27 +69,67 @@ def _runs(
 
 
 async def _against_the_service(repo: Path, runs: int) -> dict[str, object]:
-    """`qi show` and the bare script, interleaved, against one dev server and worker."""
+    """Each `qi` command and the bare script, interleaved, against one dev server, worker and
+    API."""
+    from api.app import bind_api_socket, serve_api
     from bench.stack import PROJECT_QUEUE, running_stack
-    from core.keys import create_key_file
+    from cli.credentials import Credentials, save
+    from core.database import make_engine
+    from core.settings import Settings
+    from core.users import add_user, issue_token
+    from models.tables import ApiUserCreate
+    from models.vocabulary import Role
     from tests import scenario
 
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         async with running_stack(workdir) as stack:
-            status = await stack.service().start(scenario.start_request())
-            intervention_id = status.data.intervention_id
-            keys = workdir / "keys.json"
-            create_key_file(keys)
-            extra = {"QI_TEMPORAL_ADDRESS": stack.address, "QI_TASK_QUEUE": PROJECT_QUEUE,
-                     "QI_KEYS_FILE": str(keys),
-                     "QI_DATABASE_URL": f"sqlite:///{workdir / 'read-model.sqlite3'}"}
-            show = [sys.executable, "-m", "cli", "show", intervention_id]
-            bare = [sys.executable, "-c", _BARE_CLIENT, stack.address, intervention_id]
-            # In a thread: the worker answering the queries runs on this event loop.
-            qi, script = await asyncio.to_thread(_alternating, show, bare, repo, runs, extra)
-    return {"qi show": qi, "bare client script": script,
-            "ratio_median": round(qi["median_ms"] / script["median_ms"], 2)}
+            settings = Settings(database_url=f"sqlite:///{workdir / 'read-model.sqlite3'}",
+                                task_queue=PROJECT_QUEUE, api_port=_free_port())
+            engine = make_engine(settings.resolved_database_url)
+            add_user(engine, ApiUserCreate(name=scenario.COORDINATOR, role=Role.coordinator),
+                     operator="bench")
+            token = issue_token(engine, scenario.COORDINATOR, lifetime=timedelta(days=1),
+                                operator="bench").token
+            engine.dispose()
+            extra = {"QI_CREDENTIALS_FILE": str(workdir / "credentials.json")}
+            os.environ.update(extra)
+            save(Credentials(url=f"http://127.0.0.1:{settings.api_port}", token=token,
+                             user=scenario.COORDINATOR, role="coordinator"))
+            api = asyncio.create_task(serve_api(settings, stack.client,
+                                                bind_api_socket(settings)))
+            try:
+                status = await stack.service().start(scenario.start_request())
+                reference = status.data.reference or status.data.intervention_id
+                bare = [sys.executable, "-c", _BARE_CLIENT, stack.address,
+                        status.data.intervention_id]
+                commands = {
+                    "qi show": ["show", reference],
+                    "qi list": ["list"],
+                    "qi escalate": ["escalate", reference, "--level", "provider_executive",
+                                    "--reason", "No reply from the trust"],
+                }
+                report: dict[str, object] = {}
+                for name, args in commands.items():
+                    # In a thread: the worker and the API answering run on this event loop.
+                    qi, script = await asyncio.to_thread(
+                        _alternating, [sys.executable, "-m", "cli", *args], bare, repo, runs,
+                        extra)
+                    report[name] = {**qi, "bare client script": script,
+                                    "ratio_median": round(qi["median_ms"]
+                                                          / script["median_ms"], 2)}
+            finally:
+                api.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await api
+    return report
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _alternating(

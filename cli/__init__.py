@@ -40,6 +40,9 @@ _COMMANDS = {
     "tokens": "cli.admin:tokens",
     "keys": "cli.keys:keys",
     "outbox": "cli.outbox:outbox",
+    "login": "cli.account:login",
+    "logout": "cli.account:logout",
+    "whoami": "cli.account:whoami",
 }
 
 
@@ -95,9 +98,14 @@ def cli(verbose: bool) -> None:
     """Quality interventions: durable reviews of clinical learning environments.
 
     Every command takes --help, with the format of each option and a worked example.
+    Commands that read or drive interventions are sent to the service as the user signed in
+    with `qi login`; `up`, `worker`, `api`, `migrate`, `users`, `tokens` and `keys` run on the
+    server itself.
+
     Exit codes: 0 done, 1 refused by the lifecycle, 2 invalid input (or settings),
-    3 unknown intervention, user or token, 4 Temporal or the database unreachable,
-    130 interrupted."""
+    3 unknown intervention, user or token, 4 the service, Temporal or the database
+    unreachable, 5 not signed in (or the sign-in expired), 6 your role may not, 130
+    interrupted."""
 
 
 def main() -> NoReturn:

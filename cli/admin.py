@@ -62,8 +62,16 @@ def users() -> None:
 @click.option("--role", required=True, type=_ROLES)
 @click.option("--provider", "provider_code", help="Provider code (provider leads only)")
 @click.option("--email")
-def add_user(name: str, role: str, provider_code: str | None, email: str | None) -> None:
-    """Add a user; their NAME is the actor recorded for their commands."""
+@click.option("--login", is_flag=True,
+              help="Also sign this terminal in as the new user, to the service on this machine "
+              "(QI_API_PORT): how the first coordinator gets started")
+def add_user(name: str, role: str, provider_code: str | None, email: str | None,
+             login: bool) -> None:
+    """Add a user; their NAME is the actor recorded for their commands.
+
+    \b
+    Example (the first coordinator, on the machine that runs `make run`):
+      qi users add c.okafor --role coordinator --email c.okafor@example.nhs.uk --login"""
     from core.users import add_user as add
     from models.tables import ApiUserCreate
 
@@ -73,6 +81,23 @@ def add_user(name: str, role: str, provider_code: str | None, email: str | None)
         _invalid(error, "user")
     added = with_read_model(lambda engine: add(engine, user, operator=_operator()))
     click.echo(f"added {added.name} ({added.role.value})")
+    if login:
+        _sign_in_here(added.name)
+
+
+def _sign_in_here(name: str) -> None:
+    """Issue a token for `name` and keep it as this terminal's sign-in, never printing it."""
+    from cli.credentials import Credentials, save
+    from core.users import issue_token
+
+    lifetime = _lifetime()
+    issued = with_read_model(
+        lambda engine: issue_token(engine, name, lifetime=lifetime, operator=_operator()))
+    url = f"http://127.0.0.1:{settings().api_port}"
+    path = save(Credentials(url=url, token=issued.token, user=issued.user.name,
+                            role=issued.user.role.value))
+    click.echo(f"signed in to {url} as {issued.user.name} until {_when(issued.expires_at)}; "
+               f"kept in {path} (`qi logout` signs out)")
 
 
 @users.command(name="list")

@@ -14,8 +14,9 @@ from cli.output import fail
 
 if TYPE_CHECKING:
     from core.settings import Settings
+    from models.catalogue import Catalogue
 
-__all__ = ["catalogue_path", "settings"]
+__all__ = ["catalogue", "catalogue_path", "settings"]
 
 _KEY = "qi.settings"
 
@@ -52,3 +53,15 @@ def catalogue_path() -> Path | None:
         return settings(logs=False).catalogue
     value = next((v for k, v in os.environ.items() if k.upper() == "QI_CATALOGUE"), "")
     return Path(value) if value else None
+
+
+def catalogue() -> Catalogue:
+    """The catalogue of intervention types (QI_CATALOGUE, else the one shipped); a broken one
+    is one line naming what is wrong (exit 2)."""
+    from models.catalogue import load_catalogue
+    from models.errors import ProblemError
+
+    try:
+        return load_catalogue(catalogue_path())
+    except ProblemError as error:
+        fail(EXIT_INVALID, str(error))

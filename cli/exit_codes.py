@@ -2,8 +2,10 @@
 
 0 done; 1 refused by the lifecycle; 2 invalid input: an option's value, a setting, or an
 option naming a meeting, finding or action the intervention does not have; 3 unknown
-intervention (or, for `qi users` and `qi tokens`, user or token); 4 Temporal or the database
-unreachable (or the database not migrated); 130 Ctrl-C before a command finished.
+intervention (or, for `qi users` and `qi tokens`, user or token); 4 the service, Temporal or
+the database unreachable (or the database not migrated); 5 not signed in, or the sign-in has
+expired or been revoked (`qi login`); 6 your account's role may not do that; 130 Ctrl-C before
+a command finished.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ if TYPE_CHECKING:
     from models.errors import ErrorType
 
 __all__ = [
+    "EXIT_FORBIDDEN",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
+    "EXIT_NOT_SIGNED_IN",
     "EXIT_OK",
     "EXIT_REFUSED",
     "EXIT_UNAVAILABLE",
@@ -28,6 +32,8 @@ EXIT_REFUSED = 1
 EXIT_INVALID = 2
 EXIT_UNKNOWN = 3
 EXIT_UNAVAILABLE = 4
+EXIT_NOT_SIGNED_IN = 5
+EXIT_FORBIDDEN = 6
 EXIT_INTERRUPTED = 130
 
 
@@ -41,4 +47,6 @@ def exit_code_for(error_type: ErrorType) -> int:
         ErrorType.CATALOGUE_INVALID: EXIT_INVALID,
         ErrorType.UNKNOWN_REFERENCE: EXIT_UNKNOWN,
         ErrorType.UNAVAILABLE: EXIT_UNAVAILABLE,
+        ErrorType.NOT_AUTHENTICATED: EXIT_NOT_SIGNED_IN,
+        ErrorType.FORBIDDEN: EXIT_FORBIDDEN,
     }.get(error_type, EXIT_REFUSED)

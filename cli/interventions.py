@@ -1,25 +1,28 @@
 """`qi` commands that read interventions and show the catalogue.
 
-`qi show` and `qi preview ID` ask the intervention's workflow (through the client facade);
-`qi list` and `qi audit` read the read model; `qi types` and `qi diagram` need neither. Heavy
-modules are imported inside the commands that use them.
+`qi show`, `qi preview ID`, `qi list` and `qi audit` ask the service, as the signed-in user
+(who sees what their role reaches, e.g. a provider lead their own provider's); `qi types`,
+`qi diagram` and a type's preview need neither. Heavy modules are imported inside the commands
+that use them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import click
 
-from cli.connection import catalogue, with_service
+from cli.environment import catalogue
 from cli.exit_codes import EXIT_INVALID
 from cli.output import emit, fail, out
 
-if TYPE_CHECKING:
-    from models.status import InterventionStatus
+__all__ = ["STATES", "audit", "diagram", "list_", "preview", "show", "types"]
 
-__all__ = ["audit", "diagram", "list_", "preview", "show", "types"]
+# The lifecycle's states, spelled out so `qi list --help` loads no model (a test keeps them the
+# same as `models.intervention.State`).
+STATES = ("planned", "panel_convened", "meetings_held", "report_issued", "actions_tracked",
+          "closed", "cancelled")
 
 
 @click.command()
@@ -56,10 +59,15 @@ def diagram() -> None:
 def show(intervention_id: str, as_json: bool) -> None:
     """Status, panel, findings, actions, deadlines and the commands ready next (or what
     each still needs) of one intervention."""
+    from cli.client import service
     from cli.views import print_status
 
-    status: InterventionStatus = with_service(lambda s: s.status(intervention_id))
+    status = service().get(_path(intervention_id))
     emit(status, as_json, lambda: print_status(out(), status))
+
+
+def _path(intervention_id: str) -> str:
+    return f"/interventions/{quote(intervention_id, safe='')}"
 
 
 @click.command()
@@ -76,29 +84,31 @@ def preview(intervention_id: str | None, type_code: str | None, start_on: str | 
     started on a given date."""
     from cli.formats import parse_date
     from cli.views import print_plan
-    from models.errors import ProblemError
-    from models.preview import preview_intervention, preview_type
 
     if intervention_id and (type_code or start_on):
         fail(EXIT_INVALID, "give an intervention ID, or --type and --start, not both")
     if intervention_id:
-        status: InterventionStatus = with_service(lambda s: s.status(intervention_id))
-        items = preview_intervention(status.data, status.upcoming)
+        from cli.client import service
+
+        items = service().get(_path(intervention_id) + "/schedule")
     elif type_code and start_on:
+        from models.errors import ProblemError
+        from models.preview import preview_type
+
         try:
             day = datetime.fromisoformat(parse_date(start_on)).date()
             kind = catalogue().get(type_code)
         except ValueError as error:  # a ProblemError is a ValueError too
             fail(EXIT_INVALID, str(error) if isinstance(error, ProblemError)
                  else f"--start: {error}")
-        items = preview_type(kind, day)
+        items = [item.model_dump(mode="json") for item in preview_type(kind, day)]
     else:
         fail(EXIT_INVALID, "give an intervention ID, or both --type and --start")
     emit(items, as_json, lambda: print_plan(out(), items))
 
 
 @click.command(name="list")
-@click.option("--state", help="Only interventions in this state, e.g. report_issued")
+@click.option("--state", type=click.Choice(STATES), help="Only interventions in this state")
 @click.option("--type", "type_code", help="Only this type's code, e.g. urgent_risk_review")
 @click.option("--provider", "provider_code", help="Only this provider's code, e.g. RXX01")
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
@@ -106,27 +116,24 @@ def preview(intervention_id: str | None, type_code: str | None, start_on: str | 
 @click.option("--json", "as_json", is_flag=True)
 def list_(state: str | None, type_code: str | None, provider_code: str | None,
           limit: int, offset: int, as_json: bool) -> None:
-    """Interventions from the read model, newest first."""
-    from cli.read_model import with_read_model
+    """Interventions, newest first: the ones you may see."""
+    from cli.client import service
     from cli.views import print_list
-    from core.read_model import list_interventions
 
-    rows = with_read_model(lambda engine: list_interventions(
-        engine, state=state, type_code=type_code, provider_code=provider_code,
-        limit=limit, offset=offset))
-    emit(rows, as_json, lambda: print_list(out(), rows))
+    page = service().get("/interventions", {"state": state, "type": type_code,
+                                            "provider": provider_code, "limit": limit,
+                                            "offset": offset})
+    rows = page["items"]
+    emit(rows, as_json, lambda: print_list(out(), rows, page["total"], offset))
 
 
 @click.command()
 @click.argument("intervention_id")
 @click.option("--json", "as_json", is_flag=True)
 def audit(intervention_id: str, as_json: bool) -> None:
-    """Who did what, when and why, from the read model's audit trail."""
-    from cli.read_model import with_read_model
+    """Who did what, when and why: the intervention's audit trail."""
+    from cli.client import service
     from cli.views import print_audit
-    from core.read_model import audit_trail
-    from core.references import resolve_intervention_id
 
-    rows = with_read_model(lambda engine: audit_trail(
-        engine, resolve_intervention_id(engine, intervention_id)))
+    rows = service().get(_path(intervention_id) + "/audit")
     emit(rows, as_json, lambda: print_audit(out(), rows))

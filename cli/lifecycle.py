@@ -1,9 +1,11 @@
 """`qi start` and one `qi` command per lifecycle command (`qi convene-panel`, `qi close`, ...),
-generated from the registry's contracts: options, their help and a worked example.
+generated from the bodies the API takes (`models.bodies`: the registry's contracts without who
+sends them): options, their help and a worked example.
 
-Input is checked against the contract here, before anything is sent, so a mistake is named by
-its option; the lifecycle's refusals come back from the workflow and are named the same way.
-A command's line says what it created (M1, F1, A1) and what is ready next.
+Input is checked against the body here, before anything is sent, so a mistake is named by its
+option; the command goes to the service as the signed-in user, and the lifecycle's refusals
+come back named the same way. A command's line says what it created (M1, F1, A1) and what is
+ready next.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.connection import catalogue, with_service
+from cli.environment import catalogue
 from cli.exit_codes import EXIT_INVALID
 from cli.names import dashed
 from cli.options import FieldOption, InputError, assemble, example_line, field_options
@@ -20,8 +22,6 @@ from cli.output import fail
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
-
-    from models.status import InterventionStatus
 
 __all__ = ["lifecycle_command", "start_command"]
 
@@ -61,9 +61,9 @@ def _start_options() -> list[FieldOption]:
     from dataclasses import replace
 
     from cli.formats import Format
-    from models.commands import StartRequest
+    from models.bodies import StartBody
 
-    options = field_options(StartRequest)
+    options = field_options(StartBody)
     codes = tuple(t.code for t in catalogue().active())
     kinds = Format("one of: " + ", ".join(codes) + " (or a type's name; `qi types` lists them)",
                    codes[0], codes)
@@ -71,22 +71,28 @@ def _start_options() -> list[FieldOption]:
 
 
 def start_command() -> click.Command:
-    from models.commands import StartRequest
+    import json
+
+    from cli.client import service
+    from models.bodies import StartBody
 
     options = _start_options()
     high = catalogue().risk_bands.high_from
 
     def callback(request_id: str | None, data: str | None, as_json: bool, **values: Any) -> None:
-        request = _checked(StartRequest, options, values, data)
-        status = with_service(lambda s: s.start(request, request_id=request_id), options)
+        request = _checked(StartBody, options, values, data)
+        headers = {"Idempotency-Key": request_id} if request_id else None
+        status = service(options).post(
+            "/interventions", request.model_dump(mode="json", exclude_unset=True), headers)
         if as_json:
-            click.echo(status.model_dump_json(indent=2))
+            click.echo(json.dumps(status, indent=2))
         else:
-            click.echo(status.data.reference or status.data.intervention_id)
+            click.echo(status["data"]["reference"] or status["data"]["intervention_id"])
 
     command = click.Command(
         name="start", callback=callback,
-        help=(StartRequest.__doc__ or "").strip() + "\n\nPrints the new intervention's reference "
+        help="Start an intervention, coordinated by you (the user signed in with `qi login`)."
+        "\n\nPrints the new intervention's reference "
         "(e.g. QI-2027-0042), which every command takes as well as its full ID. "
         f"The risk score is likelihood x impact; below {high} (the high band) give "
         "--concern-override-justification too.",
@@ -97,49 +103,49 @@ def start_command() -> click.Command:
     return command
 
 
-def _created(before: InterventionStatus, after: InterventionStatus) -> list[str]:
+def _created(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """What the command added: `meeting M1`, `finding F1`, `action A1`."""
     found = []
-    for kind, old, new in (
-        ("meeting", before.data.meetings, after.data.meetings),
-        ("finding", before.data.findings, after.data.findings),
-        ("action", before.data.actions, after.data.actions),
-    ):
-        known = {item.id for item in old}
-        found += [f"{kind} {item.id}" for item in new if item.id not in known]
+    for kind, items in (("meeting", "meetings"), ("finding", "findings"), ("action", "actions")):
+        known = {item["id"] for item in before["data"][items]}
+        found += [f"{kind} {item['id']}" for item in after["data"][items]
+                  if item["id"] not in known]
     return found
 
 
-def _reply(name: str, result: Any, created: list[str], after: InterventionStatus) -> str:
-    ready = [dashed(s.command) for s in after.next_steps if not s.blocked_by]
+def _reply(name: str, result: dict[str, Any], created: list[str], after: dict[str, Any]) -> str:
+    ready = [dashed(s["command"]) for s in after["next_steps"] if not s["blocked_by"]]
     made = f"; added {', '.join(created)}" if created else ""
-    return (f"{name}: {result.reference or result.intervention_id} is now {result.state}{made} "
+    named = result["reference"] or result["intervention_id"]
+    return (f"{name}: {named} is now {result['state']}{made} "
             f"(ready next: {', '.join(ready) or 'nothing'})")
 
 
 def lifecycle_command(name: str) -> click.Command:
     """The `qi` command for the lifecycle command `name` (dashed)."""
+    from models.bodies import COMMAND_BODIES
     from models.commands import Event
-    from models.registry import COMMANDS
 
     event = Event(name.replace("-", "_"))
-    model = COMMANDS[event].contract
+    model = COMMAND_BODIES[event]
     options = field_options(model)
 
     def callback(intervention_id: str, data: str | None, as_json: bool, **values: Any) -> None:
         import json
+        from urllib.parse import quote
 
-        payload = _checked(model, options, values, data)
+        from cli.client import service
 
-        async def work(service: Any) -> tuple[Any, Any, Any]:
-            before = await service.status(intervention_id)
-            result = await service.command(intervention_id, event, payload)
-            return before, result, await service.status(intervention_id)
-
-        before, result, after = with_service(work, options)
+        body = _checked(model, options, values, data).model_dump(mode="json",
+                                                                  exclude_unset=True)
+        client = service(options)
+        path = f"/interventions/{quote(intervention_id, safe='')}"
+        before = client.get(path)
+        result = client.post(f"{path}/{name}", body)
+        after = client.get(path)
         created = _created(before, after)
         if as_json:
-            answer = result.model_dump(mode="json") | {"created": [c.split()[1] for c in created]}
+            answer = result | {"created": [c.split()[1] for c in created]}
             click.echo(json.dumps(answer, indent=2))
         else:
             click.echo(_reply(name, result, created, after))
@@ -147,7 +153,8 @@ def lifecycle_command(name: str) -> click.Command:
     command = click.Command(
         name=name, callback=callback,
         params=[click.Argument(["intervention_id"])],
-        help=(model.__doc__ or "").strip() + "\n\nINTERVENTION_ID is what `qi start` printed "
+        help=(model.__doc__ or "").strip() + "\n\nSent as the user signed in with `qi login`, "
+        "who is recorded as its actor.\n\nINTERVENTION_ID is what `qi start` printed "
         "(a reference such as QI-2027-0042) or the full intervention-<uuid> ID.",
     )
     _attach(command, options, _ID)

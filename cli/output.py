@@ -39,12 +39,18 @@ def fail(code: int, message: str) -> NoReturn:
     raise SystemExit(code)
 
 
-def emit(model: BaseModel | list[Any], as_json: bool, human: Callable[[], None]) -> None:
-    """JSON of `model` with `--json`, else whatever `human` prints."""
+def emit(value: BaseModel | Any, as_json: bool, human: Callable[[], None]) -> None:
+    """JSON of `value` (a model, or JSON the service answered) with `--json`, else whatever
+    `human` prints."""
     if as_json:
-        if isinstance(model, list):
-            click.echo(json.dumps([m.model_dump(mode="json") for m in model], indent=2))
-        else:
-            click.echo(model.model_dump_json(indent=2))
+        click.echo(json.dumps(_plain(value), indent=2))
     else:
         human()
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value

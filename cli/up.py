@@ -37,6 +37,24 @@ async def run_stack(settings: Settings) -> None:
         api_socket.close()
 
 
+def _first_steps(settings: Settings) -> str:
+    """How to start driving interventions: with no user yet, how to make the first one."""
+    from core.database import make_engine
+    from core.users import list_users
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        anyone = bool(list_users(engine))
+    finally:
+        engine.dispose()
+    if anyone:
+        return ("Drive interventions from another terminal: `.venv/bin/qi login` with a token "
+                "from `qi tokens issue NAME`, then `.venv/bin/qi --help`.")
+    return ("No users yet. In another terminal, make yourself the first coordinator and sign "
+            "in:\n  .venv/bin/qi users add YOUR.NAME --role coordinator --email YOU@EXAMPLE.NHS.UK "
+            "--login\nthen `.venv/bin/qi --help`.")
+
+
 async def _run(settings: Settings, api_socket: socket.socket) -> None:
     config = client_config(settings)
     keys(settings)  # before anything starts: a missing key file is one line, made if embedded
@@ -62,7 +80,7 @@ async def _run(settings: Settings, api_socket: socket.socket) -> None:
             f"Web UI:      {server.ui_url}/namespaces/{server.namespace}/workflows\n"
             f"Read model:  {settings.resolved_database_url}\n"
             f"HTTP API:    {docs_url(settings)}\n"
-            f"Drive interventions from another terminal with `.venv/bin/qi --help`.\n"
+            f"{_first_steps(settings)}\n"
             f"Ctrl-C stops everything.",
             flush=True,
         )

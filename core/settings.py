@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["LogFormat", "NotifierKind", "Settings"]
@@ -26,6 +28,22 @@ class LogFormat(StrEnum):
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+def _readable_file(path: Path) -> Path:
+    # Checked when the settings load, so a wrong path is one line naming the setting, not a
+    # failed handshake later.
+    if not path.exists():
+        raise PydanticCustomError("no_such_file", "no such file")
+    if not path.is_file():
+        raise PydanticCustomError("not_a_file", "is not a file")
+    if not os.access(path, os.R_OK):
+        raise PydanticCustomError("unreadable_file", "cannot be read by this process")
+    return path
+
+
+# A file this process must be able to read: a certificate, a private key.
+ReadableFile = Annotated[Path, AfterValidator(_readable_file)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QI_", env_file=".env", extra="ignore")
 
@@ -42,6 +60,23 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str | None = Field(
         None, description="Namespace; unset: the SDK's (TEMPORAL_NAMESPACE), else default"
+    )
+    # TLS to Temporal (mutual with a client certificate), each overriding its TEMPORAL_TLS_*
+    # counterpart of the SDK's configuration; core/temporal.py merges them.
+    temporal_tls_client_cert: ReadableFile | None = Field(
+        None, description="PEM certificate this process presents to Temporal (mTLS), with "
+        "QI_TEMPORAL_TLS_CLIENT_KEY; unset: the SDK's TEMPORAL_TLS_CLIENT_CERT_PATH"
+    )
+    temporal_tls_client_key: ReadableFile | None = Field(
+        None, description="PEM private key of QI_TEMPORAL_TLS_CLIENT_CERT"
+    )
+    temporal_tls_server_ca_cert: ReadableFile | None = Field(
+        None, description="PEM CA the Temporal frontend's certificate must chain to; unset: "
+        "the SDK's TEMPORAL_TLS_SERVER_CA_CERT_PATH, else the system's roots"
+    )
+    temporal_tls_server_name: str | None = Field(
+        None, description="Name the frontend's certificate must carry, when not the address's "
+        "host"
     )
     keys_file: Path | None = Field(
         None, description="Key file (or mounted secret) sealing payloads; unset: embedded only, "

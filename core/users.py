@@ -49,6 +49,7 @@ __all__ = [
     "issue_token",
     "list_tokens",
     "list_users",
+    "revoke_presented",
     "revoke_token",
     "rotate_token",
     "set_disabled",
@@ -295,3 +296,23 @@ def _refusal(token: ApiToken, user: ApiUser, now: datetime) -> Refusal | None:
     if user.disabled_at is not None:
         return Refusal.DISABLED
     return None
+
+
+def revoke_presented(engine: Engine, token: str) -> bool:
+    """Revoke the live token presented (signing out); False when it was not live."""
+    if not token.startswith(TOKEN_MARK) or len(token) > MAX_TOKEN_LENGTH:
+        return False
+    presented = hash_token(token)
+    query = (
+        select(ApiToken)
+        .where(col(ApiToken.prefix) == token[:PREFIX_LENGTH])
+        .where(col(ApiToken.revoked_at).is_(None))
+    )
+    with session(engine) as db:
+        for stored in db.exec(query):
+            if hmac.compare_digest(stored.token_hash, presented):
+                stored.revoked_at = datetime.now(UTC)
+                db.add(stored)
+                db.commit()
+                return True
+    return False

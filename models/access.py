@@ -6,7 +6,7 @@ generated from it (`permission_table`), and a test keeps the copy in sync.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from models.commands import Event
@@ -18,6 +18,7 @@ __all__ = [
     "OPERATIONS",
     "PERMISSIONS",
     "Operation",
+    "approver_role",
     "permission_table",
     "reach",
 ]
@@ -59,12 +60,19 @@ PERMISSIONS: Mapping[Role, Mapping[Operation | Event, Reach]] = {
     role: {**_OPERATIONS[role], **_command_reach(role)} for role in Role
 }
 
-# The approver role a user may claim when approving closure: the guard checks the claimed role
-# against the type, so the claim itself must follow from who is asking.
+# The approver roles a user's account holds when approving closure: the guard checks the role
+# against the type, so the role itself follows from who is asking, never from what they type.
 APPROVER_ROLES: Mapping[Role, frozenset[ApproverRole]] = {
     Role.coordinator: frozenset({ApproverRole.COORDINATOR, ApproverRole.QUALITY_LEAD}),
     Role.dean: frozenset({ApproverRole.DEAN, ApproverRole.DEAN_DELEGATE}),
 }
+
+
+def approver_role(role: Role, allowed: Sequence[ApproverRole]) -> ApproverRole | None:
+    """The role a `role` account approves closure as, for a type approved by `allowed` (in the
+    type's order, so the first it holds); None when it holds none of them."""
+    held = APPROVER_ROLES.get(role, frozenset())
+    return next((r for r in allowed if r in held), None)
 
 
 def reach(role: Role, operation: Operation | Event) -> Reach | None:

@@ -16,7 +16,14 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-__all__ = ["ApiError", "ErrorType", "InterventionError", "Problem", "ProblemError"]
+__all__ = [
+    "ApiError",
+    "ErrorType",
+    "InterventionError",
+    "Problem",
+    "ProblemError",
+    "problem_type",
+]
 
 
 class ErrorType(StrEnum):
@@ -35,6 +42,13 @@ class ErrorType(StrEnum):
     UNKNOWN_HOST = "UnknownHost"
     UNAVAILABLE = "Unavailable"
     INTERNAL = "InternalError"
+
+
+def problem_type(error_type: ErrorType) -> str:
+    """The problem `type` URI of an error type, as the API's error bodies carry it (and clients
+    read it back): CommandRefused is /problems/command-refused."""
+    words = "".join(f"-{c.lower()}" if c.isupper() else c for c in error_type.value)
+    return f"/problems/{words.lstrip('-')}"
 
 
 class Problem(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from models.calendar import Calendar
 from models.catalogue import Recipient, SlaProfile
@@ -49,8 +49,10 @@ class Notice(BaseModel):
     step: int = 0
     action_id: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> str:
+        """What the notice says, in a line (carried in the JSON the API answers)."""
         due = f" due {self.due_on.isoformat()}" if self.due_on else ""
         if self.kind is NoticeKind.escalation:
             return f"escalation {self.step + 1} to {self.recipient}: {self.about}{due} missed"

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         apply_command,
         deadlines_met,
         deadlines_started,
+        independence_problems,
     )
     from models.schedule import RESEND, SYSTEM_ACTOR, Notice, NoticeKind
     from models.status import CommandResult, InterventionStatus, describe
@@ -50,6 +51,15 @@ EFFECTS_AFTER_REPLY = "effects-after-reply"
 # An escalation to a quality lead or dean with no address is noted in the audit, not sent to
 # the coordinator instead; histories from before this sent it, and replay the same.
 UNADDRESSED_NOT_SENT = "unaddressed-escalations-not-sent"
+# Rules comparing people (`independence` in the registry: the panel against the provider's
+# lead, the sender against an action's owner or the coordinator) arrived after interventions
+# that hold commands they would refuse: a panel with the lead on it undeclared, a closure
+# approved under the coordinator's own user name. They read panel data and user names every
+# command had, so whether a command carries `actor_email` cannot tell old from new; the patch
+# can. Validators never run on replay, so they hold every new command to the rules, in every
+# intervention; handlers re-check them only in runs begun since the patch, and replay the
+# commands of older runs as they were accepted.
+INDEPENDENCE_BY_IDENTITY = "independence-by-identity"
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -74,6 +84,9 @@ class InterventionWorkflow:
         self._after_reply: AfterReply | None = None
         self._timer: asyncio.Future[None] | None = None
         self._timer_due: datetime | None = None
+        # Decided once, first of all, so a run replays with the answer it had (a later first
+        # call would be replayed at an older command, and answer otherwise).
+        self._independence = workflow.patched(INDEPENDENCE_BY_IDENTITY)
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:
@@ -148,19 +161,26 @@ class InterventionWorkflow:
 
     # -- the one path every command takes ------------------------------------------------------
 
-    def _candidate(self, event: Event, cmd: c.Command) -> tuple[InterventionData, State]:
-        """The data and state the command would lead to; raises ProblemError if refused."""
+    def _candidate(
+        self, event: Event, cmd: c.Command, *, independence: bool
+    ) -> tuple[InterventionData, State]:
+        """The data and state the command would lead to; raises ProblemError if refused.
+        `independence`: whether the rules comparing people apply (see INDEPENDENCE_BY_IDENTITY)."""
         now = workflow.now()
         lifecycle = Lifecycle(self._data.state)
         if event not in lifecycle.allowed():
             problems = lifecycle.refusals(event, self._data, now.date())
             raise ProblemError(problems, ErrorType.COMMAND_REFUSED)
         candidate = apply_command(self._data, event, cmd, now)
+        people = independence_problems(event, candidate, cmd) if independence else []
+        if people:
+            problems = people + lifecycle.refusals(event, candidate, now.date())
+            raise ProblemError(problems, ErrorType.COMMAND_REFUSED)
         return candidate, lifecycle.fire(event, candidate, now.date())
 
     def _validate(self, event: Event, cmd: c.Command) -> None:
         try:
-            self._candidate(event, cmd)
+            self._candidate(event, cmd, independence=True)
         except ProblemError as error:
             raise _refusal(error) from None
 
@@ -168,7 +188,7 @@ class InterventionWorkflow:
         await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             try:  # another command may have changed the data since validation
-                candidate, state = self._candidate(event, cmd)
+                candidate, state = self._candidate(event, cmd, independence=self._independence)
             except ProblemError as error:
                 raise _refusal(error) from None
             before = self._data

@@ -1,6 +1,7 @@
 """One endpoint per lifecycle command, generated from the command registry
 (`models.registry.COMMANDS`): POST /interventions/{id}/{command}, e.g. /convene-panel.
-The body is the command without `actor`: the actor is the authenticated user.
+The body is the command without who sends it (`models.bodies`): the actor is the
+authenticated user, and a closure approval's role follows from their account.
 
 No `from __future__ import annotations` here: FastAPI reads the generated endpoints'
 annotations at runtime, and the body model is a local of the factory.
@@ -14,14 +15,14 @@ from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel
 
 from api.auth import AuthenticatedRoute, Caller
-from api.bodies import COMMAND_BODIES, has_required_fields
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
-from models.access import APPROVER_ROLES
+from core.interventions import Interventions
+from models.access import approver_role
+from models.bodies import COMMAND_BODIES, has_required_fields
 from models.commands import Event
 from models.errors import ApiError, ErrorType, Problem
 from models.registry import COMMANDS
 from models.status import CommandResult
-from models.vocabulary import ApproverRole
 
 __all__ = ["router", "slug"]
 
@@ -33,17 +34,27 @@ def slug(event: Event) -> str:
     return event.value.replace("_", "-")
 
 
-def _check_claimed_role(caller: Caller, event: Event, payload: dict[str, Any]) -> None:
-    """Closure approval names the approver's role; it must be one the user holds."""
-    if event is not Event.approve_closure:
-        return
-    claimed = ApproverRole(payload["role"])
-    if claimed not in APPROVER_ROLES.get(caller.user.role, frozenset()):
-        raise ApiError(
-            [Problem(field="role", rule=f"a {caller.user.role.value} may not approve closure "
-                     f"as {claimed.value}")],
-            ErrorType.FORBIDDEN,
-        )
+async def _identity(
+    caller: Caller, event: Event, intervention_id: str, service: Interventions
+) -> dict[str, Any]:
+    """What the command carries of who sends it: the user's name and e-mail, and for a closure
+    approval the approver role their account holds for this intervention's type."""
+    identity: dict[str, Any] = {"actor": caller.user.name}
+    if caller.user.email is not None:  # the rules that compare people use it
+        identity["actor_email"] = caller.user.email
+    if event is Event.approve_closure:
+        kind = (await service.status(intervention_id)).data.type
+        role = approver_role(caller.user.role, kind.closure_approver_roles)
+        if role is None:
+            allowed = " or ".join(kind.closure_approver_roles)
+            raise ApiError(
+                [Problem(field="role", rule=f"closure of this {kind.name} is approved by "
+                         f"{allowed}; a {caller.user.role.value}'s account approves as none "
+                         "of these")],
+                ErrorType.FORBIDDEN,
+            )
+        identity["role"] = role
+    return identity
 
 
 def _with_body(send: Callable[..., Any], body_model: type[BaseModel]) -> inspect.Signature:
@@ -73,11 +84,11 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
         payload = body.model_dump(exclude_unset=True) if body is not None else {}
-        _check_claimed_role(caller, event, payload)
+        identity = await _identity(caller, event, intervention_id, service)
         return await service.command(
             intervention_id,
             event,
-            {**payload, "actor": caller.user.name},
+            {**payload, **identity},
             update_id=idempotent_id(caller, event.value, idempotency_key),
         )
 

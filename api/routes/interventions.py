@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.auth import AuthenticatedRoute
-from api.bodies import StartBody
+from api.auth import AuthenticatedRoute, Caller
 from api.deps import (
     EngineDep,
     IdempotencyKey,
@@ -21,6 +20,8 @@ from api.deps import (
     idempotent_id,
 )
 from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
+from models.bodies import StartBody
+from models.errors import Problem, ProblemError
 from models.intervention import State
 from models.preview import PlannedItem, preview_intervention
 from models.status import InterventionStatus
@@ -71,14 +72,33 @@ async def start_intervention(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InterventionStatus:
-    """Start an intervention, coordinated by the caller. With an `Idempotency-Key`, a retry
-    returns the same intervention, started once."""
-    request = {**body.model_dump(exclude_unset=True), "coordinator": caller.user.name}
+    """Start an intervention, coordinated by the caller (their account's e-mail is the
+    coordinator's). With an `Idempotency-Key`, a retry returns the same intervention, started
+    once."""
+    request = {**body.model_dump(exclude_unset=True), "coordinator": caller.user.name,
+               "coordinator_email": _coordinator_email(caller, body)}
     status = await service.start(
         request, request_id=idempotent_id(caller, "start", idempotency_key)
     )
     response.headers["Location"] = f"{router.prefix}/{status.data.intervention_id}"
     return status
+
+
+def _coordinator_email(caller: Caller, body: BaseModel) -> str:
+    """The caller's own e-mail: their account's; one given must be the same, and an account
+    without one must give it."""
+    given: str | None = getattr(body, "coordinator_email", None)
+    own = caller.user.email
+    if own is not None and given is not None and given.casefold() != own.casefold():
+        raise ProblemError([Problem(field="coordinator_email", rule="must be your own "
+                                    f"e-mail, {own}, as your account has it (or leave it out)")])
+    if own is None and given is None:
+        raise ProblemError([Problem(field="coordinator_email", rule="your account has no "
+                                    "e-mail: give yours, where the intervention's mail to its "
+                                    "coordinator will go")])
+    email = own or given
+    assert email is not None
+    return email
 
 
 @router.get("")

@@ -30,6 +30,7 @@ from core.interventions import Interventions
 from core.metrics import CommandCounters
 from core.settings import Settings
 from core.users import add_user, issue_token
+from models.bodies import COMMAND_BODIES
 from models.catalogue import load_catalogue
 from models.commands import Event
 from models.errors import ErrorType
@@ -157,9 +158,12 @@ def provider(code: str) -> dict[str, Any]:
     return {**scenario.start_request()["provider"], "code": code}
 
 
-def command_body(payload: dict[str, Any]) -> dict[str, Any]:
-    """A scenario payload as an HTTP body: the actor is whoever sends it."""
-    return {k: v for k, v in payload.items() if k != "actor"}
+def command_body(payload: dict[str, Any], event: Event | None = None) -> dict[str, Any]:
+    """A scenario payload as an HTTP body: only the fields the command's body has (the actor
+    is whoever sends it; a closure approval's role follows from their account)."""
+    fields = COMMAND_BODIES[event].model_fields if event is not None else None
+    return {k: v for k, v in payload.items()
+            if k != "actor" and (fields is None or k in fields)}
 
 
 def command_path(intervention_id: str, event: Event) -> str:

@@ -147,7 +147,7 @@ def _require_browser() -> None:
 
 
 async def test_the_docs_page_works_in_a_browser_under_its_content_security_policy(
-    served: str,
+    app: FastAPI, served: str,
 ) -> None:
     _require_browser()
     from playwright.async_api import async_playwright, expect
@@ -174,7 +174,8 @@ async def test_the_docs_page_works_in_a_browser_under_its_content_security_polic
         finally:
             await browser.close()
 
-    assert shown == 30  # every operation of the OpenAPI document
+    documented = sum(len(operations) for operations in app.openapi()["paths"].values())
+    assert shown == documented > 0  # every operation of the OpenAPI document
     assert [line for line in console if "error" in line.split(":")[0]] == []
     assert not [line for line in console if "Content Security Policy" in line]
     assert {urlsplit(url).netloc for url in requested if not url.startswith("data:")} == {

@@ -118,7 +118,8 @@ async def test_every_operation_the_api_documents_needs_a_token(unthrottled: Serv
     async with unthrottled.client() as client:
         responses = [await client.request(method, path) for method, path in operations]
 
-    assert len(operations) == 30
+    assert {path for _, path in operations} >= {"/interventions", "/me", "/codec/decode",
+                                                "/interventions/QI-2027-0001/close"}
     assert [r.status_code for r in responses] == [401] * len(operations)
 
 

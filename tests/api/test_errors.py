@@ -224,14 +224,23 @@ async def test_a_role_without_the_permission_is_403(api: Api) -> None:
     assert fields(assert_error(response, 403, "Forbidden")) == {"role"}
 
 
-async def test_a_coordinator_may_not_approve_closure_as_the_dean(api: Api) -> None:
+async def test_a_coordinator_may_not_approve_closure_of_an_urgent_review(api: Api) -> None:
+    async with api.client() as client:
+        intervention_id = await start(client)
+        response = await client.post(command_path(intervention_id, Event.approve_closure))
+
+    error = assert_error(response, 403, "Forbidden")
+    assert "is approved by dean or dean_delegate" in error["detail"]
+    assert "a coordinator's account approves as none of these" in error["detail"]
+
+
+async def test_no_one_can_claim_an_approver_role_in_the_body(api: Api) -> None:
     async with api.client() as client:
         intervention_id = await start(client)
         response = await client.post(command_path(intervention_id, Event.approve_closure),
                                      json={"role": "dean"})
 
-    error = assert_error(response, 403, "Forbidden")
-    assert "may not approve closure as dean" in error["detail"]
+    assert fields(assert_error(response, 422, "InvalidInput")) == {"role"}
 
 
 async def test_a_body_over_the_limit_is_413_before_it_is_parsed(api: Api) -> None:

@@ -36,7 +36,7 @@ async def test_urgent_review_runs_from_start_to_close_over_http(api: Api) -> Non
         for event, payload in scenario.URGENT_PATH:
             client = dean if SENDER.get(event) == DEAN else coordinator
             response = await client.post(command_path(intervention_id, event),
-                                         json=command_body(payload))
+                                         json=command_body(payload, event))
             assert response.status_code == 200, f"{event}: {response.text}"
             assert response.json()["command"] == event.value
             states.append(response.json()["state"])
@@ -121,7 +121,7 @@ async def test_exports_interventions_and_actions_as_csv(api: Api) -> None:
         intervention_id = await start(client, provider=provider("RCSV1"))
         for event, payload in scenario.URGENT_PATH[:4]:  # up to the first action
             response = await client.post(command_path(intervention_id, event),
-                                         json=command_body(payload))
+                                         json=command_body(payload, event))
             assert response.status_code == 200, response.text
         await api.settled(intervention_id)
         interventions = await client.get("/exports/interventions.csv",

@@ -11,12 +11,12 @@ from cli import cli
 from cli.catalogue_views import format_types
 from cli.formats import UnknownFormat, format_of, unwrap
 from cli.options import FieldOption, field_options
+from models.bodies import COMMAND_BODIES, StartBody
 from models.catalogue import load_catalogue
-from models.commands import StartRequest
 from models.registry import COMMANDS
 
-CONTRACTS = [StartRequest, *(spec.contract for spec in COMMANDS.values())]
-OPTIONS = [(c.__name__, o) for c in CONTRACTS for o in field_options(c)]
+BODIES = [StartBody, *COMMAND_BODIES.values()]
+OPTIONS = [(c.__name__, o) for c in BODIES for o in field_options(c)]
 
 
 @pytest.mark.parametrize(("contract", "option"), OPTIONS,
@@ -51,7 +51,34 @@ def test_each_command_help_ends_with_a_worked_example(name: str) -> None:
     assert done.exit_code == 0, done.output
     example = done.output.split("Example:")[1]
     assert example.strip().startswith(f"qi {name}")
-    assert "--actor c.okafor" in example or name == "start"
+    assert '"$id"' in example or name == "start"
+
+
+def _every_command(group: click.Group, ctx: click.Context) -> list[click.Command]:
+    found = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
+        found.append(command)
+        if isinstance(command, click.Group):
+            found += _every_command(command, ctx)
+    return found
+
+
+def test_no_command_lets_anyone_say_who_they_are() -> None:
+    # Who sends a command is the signed-in user; no option can name another.
+    with click.Context(cli) as ctx:
+        commands = _every_command(cli, ctx)
+    named = {
+        f"{command.name} {flag}"
+        for command in commands
+        for param in command.params
+        for flag in getattr(param, "opts", [])
+        if flag in ("--actor", "--role", "--coordinator", "--by", "--user")
+        and command.name not in ("add", "set-role")  # `qi users`, run on the server
+    }
+    assert len(commands) > 30
+    assert named == set()
 
 
 def test_convene_panel_help_shows_how_to_give_a_member_several_roles() -> None:

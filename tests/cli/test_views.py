@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
@@ -17,11 +15,11 @@ ID = "intervention-b0cc48c0-1658-4f3a-8bb5-3655512fd86c"
 @pytest.mark.parametrize("reference", ["QI-2027-0042", None], ids=["reference", "before"])
 def test_list_keeps_the_id_whole_in_80_columns(reference: str | None) -> None:
     screen = Console(file=StringIO(), width=80)
-    row = SimpleNamespace(id=ID, reference=reference, type_code="learner_educator_review",
-                          provider_code="RXX01", state="actions_tracked", risk_band="extreme",
-                          next_deadline=date(2027, 1, 5), open_actions=3, overdue_actions=1)
+    row = {"id": ID, "reference": reference, "type_code": "learner_educator_review",
+           "provider_code": "RXX01", "state": "actions_tracked", "risk_band": "extreme",
+           "next_deadline": "2027-01-05", "open_actions": 3, "overdue_actions": 1}
 
-    print_list(screen, [row])
+    print_list(screen, [row], total=1, offset=0)
 
     text = screen.file.getvalue()  # type: ignore[attr-defined]
     assert ID in text

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,10 +55,25 @@ class Qi:
     ui_port: int
     task_queue: str
     api_port: int
+    user: str = "nobody"  # whose sign-in (`qi login`) the commands run with
 
     @property
     def data_dir(self) -> Path:
         return self.home / "data"
+
+    @property
+    def credentials(self) -> Path:
+        return self.home / "sign-ins" / f"{self.user}.json"
+
+    def signed_in(self, name: str, role: str = "coordinator", email: str | None = None,
+                  provider: str | None = None) -> Qi:
+        """The same deployment, with `name` added as a user and signed in, as `qi users add
+        --login` does for the first coordinator; commands then run as them."""
+        other = replace(self, user=name)
+        other.ok("users", "add", name, "--role", role, "--login",
+                 *(["--email", email] if email else []),
+                 *(["--provider", provider] if provider else []))
+        return other
 
     @property
     def env(self) -> dict[str, str]:
@@ -72,6 +87,7 @@ class Qi:
             QI_UI_PORT=str(self.ui_port),
             QI_API_PORT=str(self.api_port),
             QI_TASK_QUEUE=self.task_queue,
+            QI_CREDENTIALS_FILE=str(self.credentials),
         )
         return env
 

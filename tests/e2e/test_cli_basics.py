@@ -46,10 +46,18 @@ def test_preview_needs_an_intervention_or_a_type_and_date(qi: Qi) -> None:
     assert "give an intervention ID, or both --type and --start" in done.stderr
 
 
-def test_list_with_an_unknown_state_names_the_field(qi: Qi) -> None:
+def test_list_with_an_unknown_state_names_the_option_and_the_states(qi: Qi) -> None:
     done = qi("list", "--state", "bogus")
     assert done.returncode == 2
-    assert done.stderr.strip().startswith("error: state: unknown state 'bogus'")
+    assert "Invalid value for '--state': 'bogus' is not one of 'planned'" in done.stderr
+    assert "'cancelled'" in done.stderr
+
+
+def test_the_state_choices_are_the_lifecycle_states() -> None:
+    from cli.interventions import STATES
+    from models.intervention import State
+
+    assert tuple(State) == STATES
 
 
 def test_a_command_answers_to_either_spelling_and_help_teaches_its_format(qi: Qi) -> None:

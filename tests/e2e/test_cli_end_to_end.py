@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Qi, RunningStack, StartStack, accepts_connections
 from tests.scenario import COORDINATOR, DEAN, today
 
@@ -32,7 +34,6 @@ START_OPTIONS = (
     "--concern-impact", "4",
     "--concern-source", "national_training_survey",
     "--concern-summary", "Supervision gaps reported on night shifts",
-    "--coordinator", COORDINATOR,
     "--coordinator-email", "c.okafor@quality.example.nhs.uk",
 )
 
@@ -85,7 +86,7 @@ def start_review(qi: Qi) -> str:
 def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
     held_on = today().isoformat()
     convened = command(
-        qi, "convene-panel", intervention_id, "--actor", COORDINATOR, "--chair", "Dr Ada Senior",
+        qi, "convene-panel", intervention_id, "--chair", "Dr Ada Senior",
         "--members", "name=Dr Ada Senior; email=ada@panel.example.nhs.uk; "
                      "roles=senior_panel_member; interests_declared=yes",
         "--members", "name=Dr Ben Expert; email=ben@panel.example.nhs.uk; "
@@ -95,26 +96,26 @@ def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
     )
     assert convened["state"] == "panel_convened"
     met = command(
-        qi, "record-meeting", intervention_id, "--actor", COORDINATOR, "--held-on", "today",
+        qi, "record-meeting", intervention_id, "--held-on", "today",
         "--format", "face_to_face", "--attendance-learners", "12",
         "--attendance-supervisors", "4", "--attendance-leaders", "2",
     )
     assert met["state"] == "meetings_held"
     assert met["created"] == ["M1"]
     reported = command(
-        qi, "issue-report", intervention_id, "--actor", COORDINATOR, "--final",
+        qi, "issue-report", intervention_id, "--final",
         "--factual-accuracy-closed-on", held_on,
         "--findings", "category=mandatory_requirement; text=Night-time supervision rota",
         "--findings", "category=good_practice; text=Teaching programme valued by learners",
     )
     assert reported["state"] == "report_issued"
     assert reported["created"] == ["F1", "F2"]
-    assert_refused(qi("add-action", intervention_id, "--actor", COORDINATOR, "--finding-id",
+    assert_refused(qi("add-action", intervention_id, "--finding-id",
                       "F9", "--description", "x", "--owner-name", OWNER_NAME, "--owner-email",
                       OWNER_EMAIL, "--due-on", "today"), 2, "--finding-id", "F9")
     due_on = today() + timedelta(days=60)
     added = qi.ok(
-        "add-action", intervention_id, "--actor", COORDINATOR, "--finding-id", "F1",
+        "add-action", intervention_id, "--finding-id", "F1",
         "--description", "Publish a rota with a named senior on every night shift",
         "--owner-name", OWNER_NAME, "--owner-email", OWNER_EMAIL,
         "--due-on", due_on.strftime("%d/%m/%Y"),
@@ -138,7 +139,7 @@ def settled(read: Callable[[], list[Any]], count: int) -> list[Any]:
 
 
 def assert_refusals_change_nothing(qi: Qi, intervention_id: str) -> None:
-    assert_refused(qi("close", intervention_id, "--actor", "x"), 1, "close", "report_issued")
+    assert_refused(qi("close", intervention_id), 1, "close", "report_issued")
     assert state_of(qi, intervention_id) == "report_issued"
 
     invalid = qi("start", *START_OPTIONS, "--concern-likelihood", "9")
@@ -147,7 +148,7 @@ def assert_refusals_change_nothing(qi: Qi, intervention_id: str) -> None:
 
     unknown = f"intervention-{uuid.uuid4()}"
     assert_refused(qi("show", unknown), 3, unknown)
-    assert_refused(qi("close", unknown, "--actor", COORDINATOR), 3, unknown)
+    assert_refused(qi("close", unknown), 3, unknown)
     assert_refused(qi("show", "[ward-3]"), 3, "'[ward-3]'")
 
 
@@ -164,15 +165,20 @@ def assert_audit(qi: Qi, intervention_id: str, expected: list[tuple[str, str]]) 
 
 
 def finish_review(qi: Qi, intervention_id: str) -> None:
-    agreed = command(qi, "agree-action-plan", intervention_id, "--actor", COORDINATOR)
+    """Each step by the person whose part it is, each signed in as themselves."""
+    agreed = command(qi, "agree-action-plan", intervention_id)
     assert agreed["state"] == "actions_tracked"
-    by_owner = qi("accept-action", intervention_id, "--actor", OWNER_EMAIL,
-                  "--action-id", "A1", "--evidence", "Rota published")
-    assert_refused(by_owner, 1, "A1", "owner")
-    command(qi, "accept-action", intervention_id, "--actor", ACCEPTOR, "--action-id", "A1",
+    # The owner's own account, whatever its user name, may not accept their action.
+    owner = qi.signed_in("m.hale", email=OWNER_EMAIL.upper())
+    by_owner = owner("accept-action", intervention_id, "--action-id", "A1",
+                     "--evidence", "Rota published")
+    assert_refused(by_owner, 1, "A1", "signed in as m.hale with that e-mail")
+    acceptor = qi.signed_in(ACCEPTOR)
+    command(acceptor, "accept-action", intervention_id, "--action-id", "A1",
             "--evidence", "Rota for March published; audit shows full cover")
-    command(qi, "approve-closure", intervention_id, "--actor", DEAN, "--role", "dean")
-    closed = command(qi, "close", intervention_id, "--actor", COORDINATOR)
+    assert_refused(qi("approve-closure", intervention_id), 6, "dean or dean_delegate")
+    command(qi.signed_in(DEAN, role="dean"), "approve-closure", intervention_id)
+    closed = command(qi, "close", intervention_id)
     assert closed["state"] == "closed"
     assert closed["allowed"] == []
 
@@ -186,8 +192,11 @@ URGENT_TRAIL_TO_REPORT = [
 ]
 
 
+@pytest.mark.timeout(300)  # two `qi up`s and some 40 `qi` processes, one after another
 def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartStack) -> None:
     first = qi_up()
+    assert "--role coordinator --email YOU@EXAMPLE.NHS.UK --login" in first.output
+    qi = qi.signed_in(COORDINATOR, email="c.okafor@quality.example.nhs.uk")
     intervention_id = start_review(qi)
     drive_to_report_issued(qi, intervention_id)
     assert_refusals_change_nothing(qi, intervention_id)
@@ -221,8 +230,8 @@ def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartSta
     firsts = [line.split()[0] for line in qi.ok("list").stdout.splitlines() if line.strip()]
     assert firsts.index(intervention_id) == firsts.index(reference) + 1  # the reference leads
     assert qi.json("audit", reference) == qi.json("audit", intervention_id)
-    for args in (["show"], ["audit"], ["close", "--actor", COORDINATOR]):
-        assert_refused(qi(args[0], "QI-1999-0001", *args[1:]), 3, "no intervention QI-1999-0001")
+    for name in ("show", "audit", "close"):
+        assert_refused(qi(name, "QI-1999-0001"), 3, "no intervention QI-1999-0001")
     assert_audit(qi, intervention_id, [
         *URGENT_TRAIL_TO_REPORT,
         ("agree_action_plan", COORDINATOR),

@@ -16,11 +16,13 @@ def test_programme_review_driven_to_closed_from_the_help_alone(
     qi: Qi, qi_up: StartStack
 ) -> None:
     qi_up()
+    coordinator = qi.signed_in(COORDINATOR, email="c.okafor@quality.example.nhs.uk")
+    lead = qi.signed_in(QUALITY_LEAD, email="q.lead@quality.example.nhs.uk")
     help_text = qi.ok("types", "programme_review").stdout
     assert "who may chair: clinical_faculty" in help_text
     assert "quality_lead" in help_text
 
-    started = qi.json(
+    started = coordinator.json(
         "start", "--type", "programme_review",
         "--provider-code", "RYY02", "--provider-name", "Westshire Teaching Hospitals",
         "--provider-site", "Foundation programme, whole region",
@@ -29,43 +31,42 @@ def test_programme_review_driven_to_closed_from_the_help_alone(
         "--concern-likelihood", "3", "--concern-impact", "4",
         "--concern-source", "national_training_survey",
         "--concern-summary", "Rota gaps across the foundation programme",
-        "--coordinator", COORDINATOR, "--coordinator-email", "c.okafor@quality.example.nhs.uk",
+        "--coordinator-email", "c.okafor@quality.example.nhs.uk",
     )
     intervention_id = started["data"]["intervention_id"]
     due = (today() + timedelta(days=90)).strftime("%d/%m/%Y")  # UK day-first, as typed
 
-    steps: list[tuple[str, tuple[str, ...], str]] = [
-        ("convene-panel", (
-            "--actor", COORDINATOR, "--chair", "Prof Dee Faculty",
+    steps: list[tuple[Qi, str, tuple[str, ...], str]] = [
+        (coordinator, "convene-panel", (
+            "--chair", "Prof Dee Faculty",
             "--members", "name=Prof Dee Faculty; email=dee@panel.example.nhs.uk; "
                          "roles=clinical_faculty,senior_panel_member; interests_declared=yes",
             "--members", "name=Ms Eve Lay; email=eve@panel.example.nhs.uk; "
                          "roles=lay_representative; interests_declared=yes",
         ), "panel_convened"),
-        ("record-meeting", (
-            "--actor", COORDINATOR, "--held-on", "today", "--format", "virtual",
+        (coordinator, "record-meeting", (
+            "--held-on", "today", "--format", "virtual",
             "--attendance-learners", "20", "--attendance-supervisors", "5",
         ), "meetings_held"),
-        ("issue-report", (
-            "--actor", COORDINATOR, "--final", "--factual-accuracy-closed-on", "today",
+        (coordinator, "issue-report", (
+            "--final", "--factual-accuracy-closed-on", "today",
             "--findings", "category=mandatory_requirement; text=Rota gaps on two sites",
             "--findings", "category=recommendation; text=Share the induction pack",
         ), "report_issued"),
-        ("add-action", (
-            "--actor", COORDINATOR, "--finding-id", "F1",
+        (coordinator, "add-action", (
+            "--finding-id", "F1",
             "--description", "Fill rota gaps with named supervisors",
             "--owner-name", "Dr Priya Shah", "--owner-email", "dme@westshire.example.nhs.uk",
             "--due-on", due,
         ), "report_issued"),
-        ("agree_action_plan", ("--actor", COORDINATOR), "actions_tracked"),
-        ("accept-action", (
-            "--actor", QUALITY_LEAD, "--action-id", "A1", "--evidence", "Rotas for May published",
+        (coordinator, "agree_action_plan", (), "actions_tracked"),
+        (lead, "accept-action", (
+            "--action-id", "A1", "--evidence", "Rotas for May published",
         ), "actions_tracked"),
-        ("approve-closure", ("--actor", QUALITY_LEAD, "--role", "quality_lead"),
-         "actions_tracked"),
-        ("close", ("--actor", COORDINATOR), "closed"),
+        (lead, "approve-closure", (), "actions_tracked"),  # as quality lead: their account's
+        (coordinator, "close", (), "closed"),
     ]
-    reached = [(name, qi.json(name, intervention_id, *options)["state"])
-               for name, options, _ in steps]
-    assert reached == [(name, state) for name, _, state in steps]
-    assert qi.json("show", intervention_id)["data"]["state"] == "closed"
+    reached = [(name, who.json(name, intervention_id, *options)["state"])
+               for who, name, options, _ in steps]
+    assert reached == [(name, state) for _, name, _, state in steps]
+    assert coordinator.json("show", intervention_id)["data"]["state"] == "closed"

@@ -68,7 +68,8 @@ def _start() -> dict[str, Any]:
 
 
 def _lifecycle() -> list[tuple[Event, dict[str, Any]]]:
-    actor = {"actor": scenario.COORDINATOR}
+    # As the service sends them, with the e-mail of the sender's account.
+    actor = {"actor": scenario.COORDINATOR, "actor_email": _email("coordinator")}
     chair = _marked("Dr Ada Senior")
     members = [
         {**scenario.member("Dr Ada Senior", "senior_panel_member"), "name": chair},
@@ -97,7 +98,8 @@ def _lifecycle() -> list[tuple[Event, dict[str, Any]]]:
         (Event.accept_action, {**actor, "action_id": "A1", "evidence": _marked("Published")}),
         (Event.transfer_action, {**actor, "action_id": "A2", "transferred_to": _marked("Board"),
                                  "reason": _marked("Trust-wide")}),
-        (Event.approve_closure, {"actor": scenario.DEAN, "role": "dean"}),
+        (Event.approve_closure, {"actor": scenario.DEAN, "actor_email": _email("dean"),
+                                 "role": "dean"}),
         (Event.close, actor),
     ]
 

@@ -14,9 +14,15 @@ file per run: `<name>.json` for the first, `<name>_run2.json` and so on for the 
   rescheduled and the clock paused and resumed.
 - `continue_as_new_v1`: an intervention started with a small `continue_as_new_after_events`,
   so its first run ends in continue-as-new and a second run resumes from the handed-over state.
+- `lead_undeclared_v2`: an Urgent Risk Review whose panel has the provider's lead on it with no
+  conflict declared, and whose closure the coordinator approves: what the rules comparing
+  people refuse since the "independence-by-identity" patch, accepted before it.
+- `signed_in_review_v3`: an Urgent Risk Review whose every command carries its sender's e-mail,
+  as the service sends them, with the provider's lead on the panel as a managed conflict.
 
-The `_v1` files were recorded by release 0.1.0 and the `_v2` files after the
-"effects-after-reply" patch; both must replay with the code checked out.
+The `_v1` files were recorded by release 0.1.0, the `_v2` files after the
+"effects-after-reply" patch and the `_v3` files after "independence-by-identity"; all must
+replay with the code checked out.
 """
 
 from __future__ import annotations
@@ -106,18 +112,31 @@ async def runs_of(
     return histories
 
 
-async def urgent_review() -> list[WorkflowHistory]:
+async def _drive(path: list[tuple[Event, dict[str, Any]]]) -> list[WorkflowHistory]:
+    """An Urgent Risk Review driven along `path` to closed on the dev server."""
     env = await start_dev_server()
     async with running_worker(env) as service:
         status = await service.start(scenario.start_request())
         intervention_id = status.data.intervention_id
-        for event, payload in scenario.URGENT_PATH:
+        for event, payload in path:
             await service.command(intervention_id, event, payload)
         handle = env.client.get_workflow_handle(intervention_id)
         await handle.result()
         history = await handle.fetch_history()
     await env.shutdown()
     return [history]
+
+
+async def urgent_review() -> list[WorkflowHistory]:
+    return await _drive(scenario.URGENT_PATH)
+
+
+async def lead_undeclared() -> list[WorkflowHistory]:
+    return await _drive(scenario.LEAD_UNDECLARED_PATH)
+
+
+async def signed_in_review() -> list[WorkflowHistory]:
+    return await _drive(scenario.SIGNED_IN_PATH)
 
 
 def _noon(day: date) -> datetime:
@@ -210,6 +229,13 @@ RECORDINGS: dict[str, Recording] = {
     "urgent_review_v2": urgent_review,
     "reminders_v2": reminders,
     "continue_as_new_v2": continue_as_new,
+    # Recorded by the code before the independence-by-identity patch (e0d2ac8): commands the
+    # rules comparing people now refuse, which its handlers must replay as accepted. The code
+    # since refuses this recording, as it should.
+    "lead_undeclared_v2": lead_undeclared,
+    # Recorded since that patch: every command carries its sender's e-mail, and the handlers
+    # hold them to the rules.
+    "signed_in_review_v3": signed_in_review,
 }
 
 
