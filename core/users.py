@@ -299,20 +299,25 @@ def _refusal(token: ApiToken, user: ApiUser, now: datetime) -> Refusal | None:
 
 
 def revoke_presented(engine: Engine, token: str) -> bool:
-    """Revoke the live token presented (signing out); False when it was not live."""
+    """Revoke the unrevoked token presented (signing out), recorded with its own user as the
+    operator; False when there is none."""
     if not token.startswith(TOKEN_MARK) or len(token) > MAX_TOKEN_LENGTH:
         return False
     presented = hash_token(token)
     query = (
-        select(ApiToken)
+        select(ApiToken, ApiUser)
+        .join(ApiUser)
         .where(col(ApiToken.prefix) == token[:PREFIX_LENGTH])
         .where(col(ApiToken.revoked_at).is_(None))
     )
+    now = datetime.now(UTC)
     with session(engine) as db:
-        for stored in db.exec(query):
+        for stored, user in db.exec(query):
             if hmac.compare_digest(stored.token_hash, presented):
-                stored.revoked_at = datetime.now(UTC)
+                stored.revoked_at = now
                 db.add(stored)
+                _record(db, user.name, AccountAction.TOKEN_REVOKED, user.name,
+                        f"{stored.prefix} (signed out)", now)
                 db.commit()
                 return True
     return False

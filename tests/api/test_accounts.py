@@ -71,9 +71,12 @@ class Http:
         self.transport = transport
 
     async def get(self, token: str, path: str = "/interventions") -> httpx.Response:
+        return await self.request("GET", token, path)
+
+    async def request(self, method: str, token: str, path: str) -> httpx.Response:
         async with httpx.AsyncClient(transport=self.transport, base_url=f"http://{TEST_HOST}",
                                      headers={"Authorization": f"Bearer {token}"}) as client:
-            return await client.get(path)
+            return await client.request(method, path)
 
 
 @pytest.fixture
@@ -280,3 +283,14 @@ def test_a_refused_account_change_is_not_recorded(qi: Qi) -> None:
     assert "user 'c.okafor' is already enabled" in enabled.stderr
     assert [line.split("\t")[2] for line in qi.ok("users", "history", "c.okafor").splitlines()
             ] == ["user_added", "user_disabled", "user_enabled"]
+
+
+async def test_signing_out_is_recorded_with_the_user_as_who_made_it(qi: Qi, http: Http) -> None:
+    qi.ok("users", "add", "c.okafor", "--role", "coordinator")
+    token = qi.ok("tokens", "issue", "c.okafor").strip()
+    signed_out = await http.request("DELETE", token, "/me/token")
+
+    assert signed_out.status_code == 204, signed_out.text
+    assert_error(await http.get(token, "/me"), 401, "NotAuthenticated")
+    last = qi.ok("users", "history", "c.okafor").splitlines()[-1].split("\t")
+    assert last[1:] == ["c.okafor", "token_revoked", "c.okafor", f"{token[:11]} (signed out)"]
