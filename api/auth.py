@@ -1,27 +1,52 @@
 """Bearer-token authentication, role checks and the access log of every denial.
 
+Every route that needs a token is an `AuthenticatedRoute`: its request is authenticated before
+FastAPI reads the body or solves a dependency, so a request without valid credentials is 401
+whatever its body. Failed authentication is throttled per client address (`api.throttle`):
+past the limit, the client gets 429 with `Retry-After` until the window passes.
+
 The access log (logger `qi.api.access`) names the user, role, method and route template of a
-denied request; never its body, its query or the intervention's data.
+denied request, and why (an unknown, expired or revoked token, a disabled user; a token by its
+prefix alone); never the token, the body, the query or the intervention's data.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
+from api.context import get_context
+from core.users import Authentication, check_token
 from models.access import Operation, reach
 from models.commands import Event
 from models.errors import ApiError, ErrorType, Problem
 from models.tables import ApiUserPublic
 from models.vocabulary import Reach
 
-__all__ = ["Caller", "access_log", "bearer", "deny", "not_authenticated", "permit", "unseen"]
+__all__ = [
+    "AuthenticatedRoute",
+    "Caller",
+    "access_log",
+    "authenticate",
+    "bearer",
+    "deny",
+    "not_authenticated",
+    "permit",
+    "unseen",
+]
 
 access_log = logging.getLogger("qi.api.access")
 
+# For the OpenAPI document (the docs page's Authorize button); `authenticate` reads the header.
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="token",
@@ -61,13 +86,72 @@ def deny(request: Request, user: ApiUserPublic | None, reason: str) -> None:
     )
 
 
-def not_authenticated(request: Request) -> ApiError:
-    deny(request, None, "no valid bearer token")
+def not_authenticated() -> ApiError:
+    """One answer for every refused token, so a client learns nothing of why."""
     return ApiError(
         [Problem(field="Authorization", rule="a valid bearer token is required")],
         ErrorType.NOT_AUTHENTICATED,
         headers={"WWW-Authenticate": "Bearer"},
     )
+
+
+def _throttled(seconds: int) -> ApiError:
+    return ApiError(
+        [Problem(field="Authorization", rule="too many failed authentications from this "
+                 f"client; try again in {seconds} s")],
+        ErrorType.TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def _bearer_token(request: Request) -> str | None:
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _reason(checked: Authentication) -> str:
+    assert checked.refusal is not None
+    return f"{checked.refusal.value} {checked.prefix}" if checked.prefix else checked.refusal.value
+
+
+async def authenticate(request: Request) -> ApiUserPublic:
+    """The user whose token the request carries (once per request); 429 while its client is
+    throttled, else 401 for a missing or refused token, counted against the client."""
+    known: ApiUserPublic | None = getattr(request.state, "user", None)
+    if known is not None:
+        return known
+    context = get_context(request)
+    client = request.client.host if request.client else "-"
+    wait = context.throttle.retry_after(client)
+    if wait:
+        deny(request, None, f"too many failed authentications from {client}")
+        raise _throttled(wait)
+    token = _bearer_token(request)
+    if token is None:
+        checked, reason = None, "no bearer token"
+    else:
+        checked = await run_in_threadpool(check_token, context.engine, token,
+                                          now=datetime.now(UTC))
+        reason = "" if checked.accepted else _reason(checked)
+    if checked is None or checked.user is None or not checked.accepted:
+        context.throttle.fail(client)
+        deny(request, checked.user if checked else None, reason)
+        raise not_authenticated()
+    request.state.user = checked.user
+    return checked.user
+
+
+class AuthenticatedRoute(APIRoute):
+    """A route that authenticates its request before anything else reads it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def authenticated(request: Request) -> Response:
+            await authenticate(request)
+            return await handler(request)
+
+        return authenticated
 
 
 def permit(request: Request, user: ApiUserPublic, operation: Operation | Event) -> Caller:

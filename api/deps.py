@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
-from api.auth import Caller, bearer, not_authenticated, permit, unseen
-from core.codec import SealingCodec
+from api.auth import Caller, authenticate, bearer, permit, unseen
+from api.context import get_context
 from core.interventions import Interventions
-from core.metrics import CommandCounters
-from core.settings import Settings
-from core.users import authenticate
 from models.access import Operation
 from models.catalogue import Catalogue
 from models.commands import Event
@@ -27,7 +22,6 @@ from models.tables import ApiUserPublic
 from models.vocabulary import Reach
 
 __all__ = [
-    "ApiContext",
     "CatalogueDep",
     "Credentials",
     "CurrentUser",
@@ -43,24 +37,6 @@ __all__ = [
     "permitted_on",
     "visible_status",
 ]
-
-
-@dataclass(frozen=True)
-class ApiContext:
-    """Everything `create_app` was given; routes reach it through the dependencies."""
-
-    service: Interventions
-    engine: Engine
-    catalogue: Catalogue
-    settings: Settings
-    counters: CommandCounters
-    request_metrics: CollectorRegistry
-    codec: SealingCodec | None = None  # the codec server's; None: it answers 503
-
-
-def get_context(request: Request) -> ApiContext:
-    context: ApiContext = request.app.state.context
-    return context
 
 
 def get_service(request: Request) -> Interventions:
@@ -81,11 +57,10 @@ CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def current_user(request: Request, credentials: Credentials, engine: EngineDep) -> ApiUserPublic:
-    user = authenticate(engine, credentials.credentials) if credentials else None
-    if user is None:
-        raise not_authenticated(request)
-    return user
+async def current_user(request: Request, _credentials: Credentials) -> ApiUserPublic:
+    """The authenticated user; an `AuthenticatedRoute` has checked the token already (the
+    `Credentials` parameter puts the bearer scheme in the OpenAPI document)."""
+    return await authenticate(request)
 
 
 CurrentUser = Annotated[ApiUserPublic, Depends(current_user)]

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["LogFormat", "NotifierKind", "Settings"]
 
@@ -95,6 +95,25 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         64 * 1024, gt=0, description="Larger request bodies are refused (413) before parsing"
     )
+    # The names the API answers to: a request whose Host is another gets 400. A comma-separated
+    # list; `*.example.org` matches any subdomain, `*` any host (no check).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1", "localhost", "::1"],
+        description="Host names the HTTP API answers to, comma-separated",
+    )
+    token_lifetime_days: int = Field(
+        90, ge=1, le=3650, description="How long a token from qi tokens issue or rotate works"
+    )
+    # Failed authentication is throttled per client address, in each API process's memory.
+    auth_failure_limit: int = Field(
+        10, ge=1, description="Failed authentications from one client before it gets 429"
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, description="How long a failed authentication counts against its client"
+    )
+    auth_failure_max_clients: int = Field(
+        10_000, ge=1, description="Clients whose failures one API process keeps track of"
+    )
 
     quality_lead_email: str | None = Field(
         None, description="Escalations after the owner go here; unset: to the coordinator"
@@ -167,6 +186,18 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            hosts = [str(host).strip().lower() for host in value if str(host).strip()]
+            if not hosts:
+                raise ValueError("must name at least one host, e.g. 127.0.0.1,localhost")
+            return hosts
+        return value
 
     @field_validator("worker_metrics_address")
     @classmethod

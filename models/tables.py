@@ -31,6 +31,9 @@ from models.vocabulary import (
 )
 
 __all__ = [
+    "AccountAction",
+    "AccountEvent",
+    "AccountEventPublic",
     "Action",
     "ActionPublic",
     "ApiToken",
@@ -38,6 +41,7 @@ __all__ = [
     "ApiUser",
     "ApiUserCreate",
     "ApiUserPublic",
+    "ApiUserRole",
     "AuditEntry",
     "AuditEntryPublic",
     "Deadline",
@@ -240,10 +244,16 @@ class InterventionReference(SQLModel, table=True):
     issued_at: datetime
 
 
-# -- API users and their bearer tokens (not part of the projection) ------------------------------
+# -- API users, their bearer tokens and the account audit (not part of the projection) ---------
 
 _TOKEN_PREFIX = 16
 _SHA256_HEX = 64
+_ACCOUNT_DETAIL = 300
+
+
+def _check_provider(role: Role, provider_code: str | None) -> None:
+    if (role is Role.provider_lead) != (provider_code is not None):
+        raise ValueError("provider_code is required for provider leads and only for them")
 
 
 class ApiUserBase(SQLModel):
@@ -260,8 +270,19 @@ class ApiUserCreate(ApiUserBase):
 
     @model_validator(mode="after")
     def _provider_for_provider_leads(self) -> ApiUserCreate:
-        if (self.role is Role.provider_lead) != (self.provider_code is not None):
-            raise ValueError("provider_code is required for provider leads and only for them")
+        _check_provider(self.role, self.provider_code)
+        return self
+
+
+class ApiUserRole(SQLModel):
+    """A user's new role, and the provider that goes with it (provider leads only)."""
+
+    role: Role
+    provider_code: Code | None = None
+
+    @model_validator(mode="after")
+    def _provider_for_provider_leads(self) -> ApiUserRole:
+        _check_provider(self.role, self.provider_code)
         return self
 
 
@@ -269,15 +290,18 @@ class ApiUser(ApiUserBase, table=True):
     __tablename__ = "api_user"
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime
+    disabled_at: datetime | None = None  # set: none of the user's tokens is accepted
 
 
 class ApiUserPublic(ApiUserBase):
     id: int
+    disabled_at: datetime | None = None
 
 
 class ApiTokenBase(SQLModel):
     prefix: str = Field(max_length=_TOKEN_PREFIX, index=True)  # shown to identify the token
     created_at: datetime
+    expires_at: datetime
     revoked_at: datetime | None = None
 
 
@@ -292,3 +316,33 @@ class ApiToken(ApiTokenBase, table=True):
 
 class ApiTokenPublic(ApiTokenBase):
     user_name: str
+
+
+class AccountAction(StrEnum):
+    USER_ADDED = "user_added"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    ROLE_CHANGED = "role_changed"
+    TOKEN_ISSUED = "token_issued"
+    TOKEN_ROTATED = "token_rotated"
+    TOKEN_REVOKED = "token_revoked"
+
+
+class AccountEventBase(SQLModel):
+    at: datetime
+    operator: str = Field(max_length=_PERSON)  # the OS user who ran the `qi` command
+    action: AccountAction = Field(sa_type=String(24))
+    user_name: str = Field(max_length=_PERSON, index=True)  # whose account changed
+    detail: str = Field(max_length=_ACCOUNT_DETAIL)  # roles, token prefixes, dates: no secret
+
+
+class AccountEvent(AccountEventBase, table=True):
+    """Append-only: one row per account change, written in the change's own transaction. No
+    foreign key: the history of a user outlives anything done to their row."""
+
+    __tablename__ = "account_event"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AccountEventPublic(AccountEventBase):
+    id: int

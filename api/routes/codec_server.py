@@ -18,8 +18,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload
 
-from api.auth import Caller, deny
-from api.deps import Reader, get_context
+from api.auth import AuthenticatedRoute, Caller, deny
+from api.context import get_context
+from api.deps import Reader
 from core.codec import SealError, SealingCodec
 from models.errors import ApiError, ErrorType, Problem
 from models.vocabulary import Reach
@@ -28,7 +29,7 @@ __all__ = ["PREFIX", "CodecCors", "router"]
 
 PREFIX = "/codec"
 
-router = APIRouter(prefix=PREFIX, tags=["codec"])
+router = APIRouter(prefix=PREFIX, tags=["codec"], route_class=AuthenticatedRoute)
 
 
 class CodecPayload(BaseModel):

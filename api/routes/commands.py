@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel
 
-from api.auth import Caller
+from api.auth import AuthenticatedRoute, Caller
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
 from core.interventions import Interventions
 from models.access import approver_role
@@ -26,7 +26,8 @@ from models.status import CommandResult
 
 __all__ = ["router", "slug"]
 
-router = APIRouter(prefix="/interventions", tags=["commands"])
+router = APIRouter(prefix="/interventions", tags=["commands"],
+                   route_class=AuthenticatedRoute)
 
 
 def slug(event: Event) -> str:

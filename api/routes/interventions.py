@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.auth import Caller
+from api.auth import AuthenticatedRoute, Caller
 from api.deps import (
     EngineDep,
     IdempotencyKey,
@@ -29,7 +29,8 @@ from models.tables import AuditEntryPublic, InterventionPublic
 
 __all__ = ["InterventionPage", "ListFilters", "router"]
 
-router = APIRouter(prefix="/interventions", tags=["interventions"])
+router = APIRouter(prefix="/interventions", tags=["interventions"],
+                   route_class=AuthenticatedRoute)
 
 # Far past any real list, and inside every database's integer range.
 MAX_OFFSET = 1_000_000_000

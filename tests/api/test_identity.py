@@ -3,18 +3,22 @@ the coordinator of a start and their e-mail, the approver's role; none of it can
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from core.users import add_user, issue_token
 from models.commands import Event
 from models.tables import ApiUserCreate
 from models.vocabulary import Role
-from tests.api.conftest import Api, assert_error, command_path, start_body
+from tests.api.conftest import OPERATOR, Api, assert_error, command_path, start_body
 
 OWN_EMAIL = "e.mail@quality.example.nhs.uk"
 
 
 def _with_email(api: Api) -> str:
-    add_user(api.engine, ApiUserCreate(name="e.mail", role=Role.coordinator, email=OWN_EMAIL))
-    api.tokens["e.mail"] = issue_token(api.engine, "e.mail").token
+    add_user(api.engine, ApiUserCreate(name="e.mail", role=Role.coordinator, email=OWN_EMAIL),
+             operator=OPERATOR)
+    api.tokens["e.mail"] = issue_token(api.engine, "e.mail", lifetime=timedelta(days=1),
+                                       operator=OPERATOR).token
     return "e.mail"
 
 
