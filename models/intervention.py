@@ -88,6 +88,10 @@ class Ended(StrEnum):
 
 # What the read model's `state` columns hold: a lifecycle state, or how it ended outside.
 RecordedState = State | Ended
+# The same values as one enum, for a filter that takes any of them (one set of allowed values
+# in its error and its schema, not one per member of the union).
+StateFilter = StrEnum(  # type: ignore[misc]
+    "StateFilter", {str(s): str(s) for s in (*State, *Ended)})
 
 
 def recorded_state(value: str) -> RecordedState:

@@ -22,7 +22,7 @@ from api.deps import (
 from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
 from models.bodies import StartBody
 from models.errors import Problem, ProblemError
-from models.intervention import RecordedState
+from models.intervention import StateFilter
 from models.preview import PlannedItem, preview_intervention
 from models.status import InterventionStatus
 from models.tables import AuditEntryPublic, InterventionPublic
@@ -46,7 +46,7 @@ class InterventionPage(BaseModel):
 class ListFilters(BaseModel):
     """Filters shared by the list and the exports; they combine with AND."""
 
-    state: RecordedState | None = Field(
+    state: StateFilter | None = Field(
         None, description="A lifecycle state, or ended_outside: ended in Temporal, outside the "
         "service")
     type: str | None = Field(None, max_length=200, description="Type code")
