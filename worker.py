@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from temporalio.worker import Worker, WorkerConfig
 
 from activities.delivery import Courier
 from activities.notifications import NotificationActivities, Notifier, build_notifier
+from activities.outside import OutsideChanges
 from activities.recording import RecordingActivities
 from activities.scheduling import (
     bank_holidays,
@@ -55,6 +57,7 @@ def build_worker(
     delivery_first_pause: timedelta = timedelta(seconds=30),
     delivery_lease: timedelta = timedelta(minutes=5),
     delivery_poll: timedelta = timedelta(seconds=2),
+    outside_sweep: timedelta | None = timedelta(seconds=60),
 ) -> InterventionWorker:
     """A worker for interventions, with its outbox delivery loop; the caller owns the executor
     and shuts it down.
@@ -64,7 +67,9 @@ def build_worker(
     as `max_concurrent_activities`, or sync activities queue for a thread.
     On shutdown, activities still running get `graceful_shutdown_timeout` to finish before
     they are cancelled (and retried elsewhere). The delivery loop counts its outcomes on the
-    client's runtime, so they are served with the SDK's metrics."""
+    client's runtime, so they are served with the SDK's metrics. Every `outside_sweep` (None:
+    never) the worker compares the read model's open interventions with Temporal and records
+    what was done to them there, outside the service (`activities.outside`)."""
     runtime = client.service_client.config.runtime or Runtime.default()
     courier = Courier(
         engine, notifier, sender=mail_from, first_pause=delivery_first_pause,
@@ -92,19 +97,35 @@ def build_worker(
         max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=graceful_shutdown_timeout,
     )
+    sweeper = None
+    if outside_sweep is not None:
+        sweeper = OutsideChanges(client, engine, meter=runtime.metric_meter)
     # Past its activities' grace, a shutdown that still has not finished is given up on.
-    return InterventionWorker(worker, courier, give_up_after=graceful_shutdown_timeout + _STUCK)
+    return InterventionWorker(worker, courier, give_up_after=graceful_shutdown_timeout + _STUCK,
+                              sweeper=sweeper, sweep_every=outside_sweep)
 
 
 class InterventionWorker:
-    """The Temporal worker and the outbox's delivery loop, started and stopped together."""
+    """The Temporal worker, the outbox's delivery loop and the sweep for changes made outside
+    the service, started and stopped together."""
 
-    def __init__(self, worker: Worker, courier: Courier, *, give_up_after: timedelta) -> None:
+    def __init__(
+        self,
+        worker: Worker,
+        courier: Courier,
+        *,
+        give_up_after: timedelta,
+        sweeper: OutsideChanges | None = None,
+        sweep_every: timedelta | None = None,
+    ) -> None:
         self.worker = worker
         self.courier = courier
+        self.sweeper = sweeper
+        self._sweep_every = sweep_every
         self._give_up_after = give_up_after
         self._stop = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
+        self._sweep: asyncio.Task[None] | None = None
 
     def config(self) -> WorkerConfig:
         return self.worker.config()
@@ -113,6 +134,8 @@ class InterventionWorker:
         self._stop.clear()
         self._delivery = asyncio.create_task(self.courier.run(self._stop))
         await self.worker.__aenter__()
+        if self.sweeper is not None and self._sweep_every is not None:
+            self._sweep = asyncio.create_task(self.sweeper.run(self._stop, self._sweep_every))
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -128,6 +151,11 @@ class InterventionWorker:
                       "(pending tasks: %s)", self._give_up_after, ", ".join(pending))
         finally:
             self._stop.set()
+            if self._sweep is not None:
+                # A sweep waits on Temporal; it is cut off, not waited for (the next one redoes it).
+                self._sweep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._sweep
             if self._delivery is not None:
                 await self._delivery
 
@@ -154,7 +182,8 @@ def worker_from_settings(
     settings: Settings, client: Client, engine: Engine, executor: ThreadPoolExecutor
 ) -> InterventionWorker:
     """`build_worker` tuned by the settings (QI_MAX_CONCURRENT_*, QI_MAX_CACHED_WORKFLOWS,
-    QI_GRACEFUL_SHUTDOWN_SECONDS), delivering through the notifier they name."""
+    QI_GRACEFUL_SHUTDOWN_SECONDS, QI_OUTSIDE_SWEEP_SECONDS), delivering through the notifier
+    they name."""
     return build_worker(
         client,
         task_queue=settings.task_queue,
@@ -169,6 +198,7 @@ def worker_from_settings(
         delivery_first_pause=timedelta(seconds=settings.delivery_first_pause_seconds),
         delivery_lease=timedelta(seconds=settings.delivery_lease_seconds),
         delivery_poll=timedelta(seconds=settings.delivery_poll_seconds),
+        outside_sweep=timedelta(seconds=settings.outside_sweep_seconds),
     )
 
 

@@ -3,6 +3,12 @@
 The workflow may run this activity more than once for one snapshot (retries), and an attempt
 that timed out can still commit after a newer snapshot has landed. So the intervention row is
 only replaced by a snapshot with a higher version, and audit entries are only ever inserted.
+
+An audit entry arriving under a number the read model holds for a different entry means the
+workflow's history was rewritten by a reset outside the service (or the workflow was ended
+there, and its last attempt came late): nothing of it is written, and the attempt is retried
+until the service has noticed the reset and the workflow numbers its entries after the ones
+already held (`models.outside`).
 """
 
 from __future__ import annotations
@@ -11,11 +17,11 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import SQLModel, col
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from core.database import dialect_insert
 from models.effects import RecordInterventionInput
@@ -25,6 +31,7 @@ from models.intervention import Deadline as DeadlineValue
 from models.intervention import InterventionData
 from models.intervention import Meeting as MeetingValue
 from models.intervention import PanelMember as PanelMemberValue
+from models.outside import step
 from models.projection import ProjectChanges, summarize
 from models.tables import (
     Action,
@@ -129,6 +136,30 @@ def _check(data: InterventionData) -> None:
         raise _invalid(f"snapshot of {data.intervention_id} has a timestamp without a timezone")
 
 
+def _refuse_diverged(conn: Connection, intervention_id: str, entries: list[AuditRecord]) -> None:
+    """Refuse (retryably, so the transaction is rolled back) entries whose numbers the read
+    model held already for different steps."""
+    if not entries:
+        return
+    incoming = {e.seq: step(e) for e in entries}
+    a = AuditEntry
+    held = conn.execute(
+        select(col(a.seq), col(a.command), col(a.actor), col(a.from_state), col(a.to_state),
+               col(a.summary), col(a.reason))
+        .where(col(a.intervention_id) == intervention_id, col(a.seq).in_(list(incoming)))
+    )
+    taken = sorted(seq for seq, *content in held if tuple(content) != incoming[seq])
+    if taken:
+        raise ApplicationError(
+            f"the read model holds other audit entries of {intervention_id} under numbers "
+            f"{', '.join(map(str, taken))}: its workflow was reset (or ended) outside the "
+            "service; recorded once the service has noticed",
+            type=ErrorType.UNAVAILABLE,
+            # Expected, and waited out: not a failure to log or count at every retry.
+            category=ApplicationErrorCategory.BENIGN,
+        )
+
+
 def _describe(exc: IntegrityError | DataError) -> str:
     """Which rule the database applied, without the row's values (they may identify people)."""
     diag = getattr(exc.orig, "diag", None)
@@ -151,20 +182,26 @@ class RecordingActivities:
         _check(data)
         try:
             with self._engine.begin() as conn:
-                if self._upsert_intervention(conn, summarize(data, input.today)):
-                    self._replace_children(conn, data)
-                else:
+                if not self.write_snapshot(conn, input):
                     activity.logger.info(
                         "read model already holds %s at version %d or later; row kept",
                         data.intervention_id,
-                        len(data.audit),
+                        data.last_seq,
                     )
-                self._append_audit(conn, _audit_rows(input))
         except (IntegrityError, DataError) as exc:
             # A constraint broken by this snapshot breaks it on every retry too.
             raise _invalid(
                 f"read model rejected the snapshot of {data.intervention_id}: {_describe(exc)}"
             ) from None
+
+    def write_snapshot(self, conn: Connection, input: RecordInterventionInput) -> bool:
+        """Bring the read model up to a whole snapshot in `conn`'s transaction: the row and its
+        children if the snapshot is newer (True), and every audit entry it lacks."""
+        replaced = self._upsert_intervention(conn, summarize(input.data, input.today))
+        if replaced:
+            self._replace_children(conn, input.data)
+        self._append_audit(conn, _audit_rows(input))
+        return replaced
 
     def _upsert_intervention(self, conn: Connection, summary: InterventionPublic) -> bool:
         """Insert or replace the row; False when the stored version is the same or newer."""
@@ -182,15 +219,17 @@ class RecordingActivities:
         for table, rows in _child_rows(data):
             self._replace(conn, table, owner, rows)
 
-    def _append_audit(self, conn: Connection, rows: list[Row]) -> None:
+    def _append_audit(self, conn: Connection, rows: list[Row]) -> set[int]:
+        """Insert the entries the read model lacks; the numbers of those it held already."""
         if not rows:
-            return
+            return set()
         # Conflict target is the entry's identity only: a clash on idempotency_key means two
         # different entries claim one key, which must fail rather than be skipped.
         stmt = self._insert(AuditEntry).on_conflict_do_nothing(
             index_elements=["intervention_id", "seq"]
-        )
-        conn.execute(stmt, rows)
+        ).returning(col(AuditEntry.seq))
+        inserted = set(conn.execute(stmt, rows).scalars())
+        return {row["seq"] for row in rows} - inserted
 
     @activity.defn(name="project_changes")
     def project_changes(self, input: ProjectChanges) -> None:
@@ -206,7 +245,9 @@ class RecordingActivities:
                      "idempotency_key": f"{input.intervention_id}:{e.seq}"}
                     for e in input.audit
                 ]
-                self._append_audit(conn, audit)
+                held = self._append_audit(conn, audit)
+                _refuse_diverged(conn, input.intervention_id,
+                                 [e for e in input.audit if e.seq in held])
                 self._queue(conn, input)
         except (IntegrityError, DataError) as exc:
             raise _invalid(
@@ -220,11 +261,17 @@ class RecordingActivities:
             self._replace(conn, PanelMember, owner, _panel_rows(owner, input.panel, input.chair))
         if input.deadlines is not None:
             self._replace(conn, Deadline, owner, _deadline_rows(owner, input.deadlines))
-        self._upsert(conn, Meeting, _meeting_rows(owner, input.meetings))
-        self._upsert(conn, Finding, [{**owner, **_plain(f.model_dump())} for f in input.findings])
-        self._upsert(conn, Action, [
+        write = self._replace if input.replace else self._upserting
+        write(conn, Meeting, owner, _meeting_rows(owner, input.meetings))
+        write(conn, Finding, owner, [{**owner, **_plain(f.model_dump())} for f in input.findings])
+        write(conn, Action, owner, [
             {**owner, **_plain(a.model_dump(exclude={"progress"}))} for a in input.actions
         ])
+
+    def _upserting(
+        self, conn: Connection, table: type[SQLModel], _owner: Row, rows: list[Row]
+    ) -> None:
+        self._upsert(conn, table, rows)
 
     def _replace(
         self, conn: Connection, table: type[SQLModel], owner: Row, rows: list[Row]

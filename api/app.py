@@ -9,21 +9,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import version
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 from temporalio.client import Client
 
-from api import observability, pages
-from api.deps import ApiContext
+from api import docs, observability, pages
+from api.context import ApiContext
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.middleware import BodyLimit, NoStore
+from api.middleware import BodyLimit, HostCheck, SecurityHeaders
 from api.observability import RequestMetrics
 from api.routes import codec_server, commands, exports, interventions, me, outbox, types
+from api.throttle import FailureThrottle
 from core.codec import SealingCodec
 from core.database import make_engine
 from core.interventions import Interventions
@@ -35,8 +39,20 @@ from models.intervention import Contacts
 __all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "pages_url", "serve_api"]
 
 DESCRIPTION = """Start and drive quality interventions; read their status, audit trail and
-schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format:
-`{"error": {"type", "message", "problems": [{"field", "rule"}]}}`."""
+schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format,
+RFC 9457 problem details (`application/problem+json`), each problem naming its field."""
+
+
+class _Api(FastAPI):
+    """FastAPI with two layers outside all of its own, even the handler of unexpected errors:
+    the Host check, and the security headers, so no response leaves without them."""
+
+    def __init__(self, *, allowed_hosts: Iterable[str], **kwargs: Any) -> None:
+        self.allowed_hosts = list(allowed_hosts)
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(HostCheck(super().build_middleware_stack(), self.allowed_hosts))
 
 
 def create_app(
@@ -47,28 +63,38 @@ def create_app(
     settings: Settings,
     counters: CommandCounters | None = None,
     codec: SealingCodec | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     """The app; `counters` is the one `service` reports refusals to, so /metrics shows them;
-    `codec` is the one the codec server opens and seals payloads with."""
-    app = FastAPI(
+    `codec` is the one the codec server opens and seals payloads with; `clock` (seconds)
+    times the throttling of failed authentication."""
+    app = _Api(
+        allowed_hosts=settings.allowed_hosts,
         title="Quality interventions",
         version=version("quality-interventions"),
         description=DESCRIPTION,
         responses=ERROR_RESPONSES,
+        docs_url=None,  # served from installed assets: api.docs
+        redoc_url=None,
     )
     request_metrics = CollectorRegistry(auto_describe=False)
+    throttle = FailureThrottle(
+        limit=settings.auth_failure_limit, window=settings.auth_failure_window_seconds,
+        max_clients=settings.auth_failure_max_clients, clock=clock,
+    )
     app.state.context = ApiContext(
         service=service, engine=engine, catalogue=catalogue, settings=settings,
-        counters=counters or CommandCounters(), request_metrics=request_metrics, codec=codec,
+        counters=counters or CommandCounters(), request_metrics=request_metrics,
+        throttle=throttle, codec=codec,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)
-    app.add_middleware(NoStore)
     app.add_middleware(RequestMetrics, registry=request_metrics)
-    # Outermost: a browser's preflight is answered, and a refusal carries the CORS headers.
+    # Outermost of these: a browser's preflight is answered, and a refusal carries the CORS
+    # headers.
     app.add_middleware(codec_server.CodecCors, origin=settings.resolved_ui_origin)
     for module in (me, types, interventions, commands, exports, outbox, observability,
-                   codec_server):
+                   codec_server, docs):
         app.include_router(module.router)
     pages.install(app)
     return app

@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials
-from prometheus_client import CollectorRegistry
 from sqlalchemy import Engine
 
-from api.auth import Caller, bearer, not_authenticated, permit, unseen
-from core.codec import SealingCodec
+from api.auth import Caller, authenticate, bearer, permit, unseen
+from api.context import get_context
 from core.interventions import Interventions
-from core.metrics import CommandCounters
-from core.sessions import SessionPolicy, SignedIn, signed_in
-from core.settings import Settings
-from core.users import authenticate
 from models.access import Operation
 from models.catalogue import Catalogue
 from models.commands import Event
@@ -29,8 +22,6 @@ from models.tables import ApiUserPublic
 from models.vocabulary import Reach
 
 __all__ = [
-    "SESSION_COOKIE",
-    "ApiContext",
     "CatalogueDep",
     "Credentials",
     "CurrentUser",
@@ -41,31 +32,11 @@ __all__ = [
     "Reader",
     "ServiceDep",
     "Starter",
-    "authenticated_user",
     "idempotent_id",
-    "live_session",
     "permitted",
     "permitted_on",
     "visible_status",
 ]
-
-
-@dataclass(frozen=True)
-class ApiContext:
-    """Everything `create_app` was given; routes reach it through the dependencies."""
-
-    service: Interventions
-    engine: Engine
-    catalogue: Catalogue
-    settings: Settings
-    counters: CommandCounters
-    request_metrics: CollectorRegistry
-    codec: SealingCodec | None = None  # the codec server's; None: it answers 503
-
-
-def get_context(request: Request) -> ApiContext:
-    context: ApiContext = request.app.state.context
-    return context
 
 
 def get_service(request: Request) -> Interventions:
@@ -86,38 +57,10 @@ CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-# The pages' session (core.sessions): `Secure` over https, always `HttpOnly`, `SameSite=Lax`.
-SESSION_COOKIE = "qi_session"
-
-
-def live_session(request: Request) -> SignedIn | None:
-    """The live session the request's cookie names (its use recorded), if any."""
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if not session_id:
-        return None
-    context = get_context(request)
-    return signed_in(context.engine, session_id, SessionPolicy.of(context.settings),
-                     datetime.now(UTC))
-
-
-def authenticated_user(request: Request, credentials: HTTPAuthorizationCredentials | None,
-                       engine: Engine, *, session_cookie: bool) -> ApiUserPublic:
-    """Who sends the request: the bearer token's user; else, where the route takes one (only
-    the pages and the codec server do), the session cookie's. JSON API routes take no cookie,
-    so a form on another site can never drive them with a browser's session."""
-    if credentials is not None:
-        user = authenticate(engine, credentials.credentials)
-    elif session_cookie and (session := live_session(request)) is not None:
-        user = session.user
-    else:
-        user = None
-    if user is None:
-        raise not_authenticated(request)
-    return user
-
-
-def current_user(request: Request, credentials: Credentials, engine: EngineDep) -> ApiUserPublic:
-    return authenticated_user(request, credentials, engine, session_cookie=False)
+async def current_user(request: Request, _credentials: Credentials) -> ApiUserPublic:
+    """The authenticated user; an `AuthenticatedRoute` has checked the token already (the
+    `Credentials` parameter puts the bearer scheme in the OpenAPI document)."""
+    return await authenticate(request)
 
 
 CurrentUser = Annotated[ApiUserPublic, Depends(current_user)]

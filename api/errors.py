@@ -46,6 +46,8 @@ STATUS_FOR: Mapping[ErrorType, int] = {
     ErrorType.NOT_AUTHENTICATED: 401,
     ErrorType.FORBIDDEN: 403,
     ErrorType.PAYLOAD_TOO_LARGE: 413,
+    ErrorType.TOO_MANY_REQUESTS: 429,
+    ErrorType.UNKNOWN_HOST: 400,
     ErrorType.CATALOGUE_INVALID: 500,
     ErrorType.INTERNAL: 500,
     ErrorType.DELIVERY_FAILED: 502,
@@ -59,6 +61,8 @@ TITLE_FOR: Mapping[ErrorType, str] = {
     ErrorType.NOT_AUTHENTICATED: "Not authenticated",
     ErrorType.FORBIDDEN: "Forbidden",
     ErrorType.PAYLOAD_TOO_LARGE: "Payload too large",
+    ErrorType.TOO_MANY_REQUESTS: "Too many requests",
+    ErrorType.UNKNOWN_HOST: "Unknown host",
     ErrorType.CATALOGUE_INVALID: "Catalogue invalid",
     ErrorType.INTERNAL: "Internal error",
     ErrorType.DELIVERY_FAILED: "Delivery failed",
@@ -67,7 +71,7 @@ TITLE_FOR: Mapping[ErrorType, str] = {
 PROBLEM_JSON = "application/problem+json"
 # Fields that name no value the client sent: their rule is the whole sentence.
 _GENERAL_FIELDS = {"body", "command", "path", "method", "server", "temporal", "database",
-                   "Authorization", "role", "intervention_id"}
+                   "Authorization", "Host", "request", "role", "intervention_id"}
 
 # Request locations FastAPI puts first in a validation error's `loc`; the field is the rest.
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
@@ -107,12 +111,14 @@ def _message(problem: Problem) -> str:
 
 
 _DESCRIPTIONS = {
-    401: "No valid bearer token",
+    400: "The Host header names no host this API answers to",
+    401: "No valid bearer token (missing, unknown, expired or revoked, or the user disabled)",
     403: "The user's role may not do this",
     404: "No such intervention or type (or not one the user may see)",
     409: "Refused by the lifecycle; the problems say why",
     413: "Request body too large",
     422: "Invalid request; each problem names its field",
+    429: "Too many failed authentications from this client; retry after `Retry-After` seconds",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetails, "description": text, "content": {PROBLEM_JSON: {}}}
@@ -155,6 +161,13 @@ def _rule(error: Mapping[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         detail = (error.get("ctx") or {}).get("error")
         return f"not valid JSON ({detail})" if detail else "not valid JSON"
+    if tuple(error.get("loc", ())) == ("body",):  # the body as a whole
+        if error.get("type") == "missing":
+            return "a JSON body is required"
+        if isinstance(error.get("input"), bytes):  # not sent as JSON, so not parsed
+            return "must be JSON, sent with Content-Type: application/json"
+        if error.get("type") == "model_attributes_type":
+            return "must be a JSON object"
     return str(error.get("msg", "invalid"))
 
 
@@ -174,14 +187,32 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette's own errors: no route (404), wrong method (405)."""
+    """Starlette's and FastAPI's own errors: no route (404), wrong method (405), a body too
+    large (413, from `api.middleware.BodyLimit`) or one that could not be read (FastAPI's 400:
+    answered 422, as every malformed body is)."""
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
+    status = exc.status_code
+    if status == 404:
         return error_response(
             ErrorType.UNKNOWN_REFERENCE, [Problem(field="path", rule="no such endpoint")]
         )
-    problem = Problem(field="method", rule=f"{request.method} is not allowed here")
-    return error_response(ErrorType.INVALID_INPUT, [problem], exc.headers, exc.status_code)
+    if status == 405:
+        problem = Problem(field="method", rule=f"{request.method} is not allowed here")
+        return error_response(ErrorType.INVALID_INPUT, [problem], exc.headers, status)
+    if status == 413:
+        problem = Problem(field="body", rule=exc.detail)
+        return error_response(ErrorType.PAYLOAD_TOO_LARGE, [problem])
+    if status == 400:
+        problem = Problem(field="body", rule=_unreadable(exc))
+        return error_response(ErrorType.INVALID_INPUT, [problem])
+    problem = Problem(field="request", rule=exc.detail)
+    return error_response(ErrorType.INVALID_INPUT, [problem], exc.headers, status)
+
+
+def _unreadable(exc: HTTPException) -> str:
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "not valid JSON (not UTF-8 text)"
+    return "could not be read as JSON"
 
 
 async def _on_temporal(_request: Request, exc: Exception) -> JSONResponse:

@@ -15,13 +15,15 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import ApiContext, get_context
+from api.context import ApiContext, get_context
 from core.health import lag_or_none, readiness
 from core.metrics import CONTENT_TYPE, business_metrics, lag_metrics
 
 __all__ = ["RequestMetrics", "router"]
 
 router = APIRouter(include_in_schema=False)
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 Context = Annotated[ApiContext, Depends(get_context)]
 
 
@@ -29,7 +31,9 @@ class RequestMetrics:
     """Counts API requests and times them, by method, route template and status code.
 
     The registry belongs to the app, so two apps in one process never share series; the route
-    template (not the raw path) keeps intervention IDs out of the labels."""
+    template (not the raw path) keeps intervention IDs out of the labels, as folding keeps
+    every other value a client chooses: a method HTTP does not define is `other`, a path no
+    route matches `unmatched`."""
 
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
@@ -58,8 +62,9 @@ class RequestMetrics:
             await self.app(scope, receive, capture)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.requests.labels(scope["method"], route, str(status)).inc()
-            self.seconds.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            self.requests.labels(method, route, str(status)).inc()
+            self.seconds.labels(method, route).observe(time.perf_counter() - started)
 
 
 @router.get("/healthz")

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 __all__ = ["main"]
@@ -86,8 +87,10 @@ async def _against_the_service(repo: Path, runs: int) -> dict[str, object]:
             settings = Settings(database_url=f"sqlite:///{workdir / 'read-model.sqlite3'}",
                                 task_queue=PROJECT_QUEUE, api_port=_free_port())
             engine = make_engine(settings.resolved_database_url)
-            add_user(engine, ApiUserCreate(name=scenario.COORDINATOR, role=Role.coordinator))
-            token = issue_token(engine, scenario.COORDINATOR).token
+            add_user(engine, ApiUserCreate(name=scenario.COORDINATOR, role=Role.coordinator),
+                     operator="bench")
+            token = issue_token(engine, scenario.COORDINATOR, lifetime=timedelta(days=1),
+                                operator="bench").token
             engine.dispose()
             extra = {"QI_CREDENTIALS_FILE": str(workdir / "credentials.json")}
             os.environ.update(extra)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.holder import keys_in
 from bench.subjects import Subject
 from bench.timing import start_rate
 
@@ -31,6 +32,7 @@ async def _holder(kind: str, address: str, task_queue: str, cache: int,
                   database: Path) -> AsyncIterator[int]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.holder", kind, address, task_queue, str(cache), str(database),
+        str(keys_in(database.parent)),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )
     try:

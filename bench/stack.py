@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import TextIO
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench.bare import BareWorkflow
-from bench.holder import ACTIVITY_SLOTS
+from bench.holder import ACTIVITY_SLOTS, keys_in
+from core.codec import sealing_converter
 from core.database import make_engine, migrate
 from core.interventions import Interventions
+from core.keys import read_keys
 from core.notifier import ConsoleNotifier
 from models.catalogue import load_catalogue
 from worker import build_worker
@@ -49,7 +50,7 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(_BIN / "temporal"),
         dev_server_database_filename=str(workdir / "temporal.sqlite3"),
-        data_converter=pydantic_data_converter,
+        data_converter=sealing_converter(read_keys(keys_in(workdir))),
         search_attributes=ALL_KEYS,
         dev_server_log_level="error",
     )

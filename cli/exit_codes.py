@@ -49,4 +49,6 @@ def exit_code_for(error_type: ErrorType) -> int:
         ErrorType.UNAVAILABLE: EXIT_UNAVAILABLE,
         ErrorType.NOT_AUTHENTICATED: EXIT_NOT_SIGNED_IN,
         ErrorType.FORBIDDEN: EXIT_FORBIDDEN,
+        ErrorType.TOO_MANY_REQUESTS: EXIT_NOT_SIGNED_IN,  # failed sign-ins, throttled
+        ErrorType.UNKNOWN_HOST: EXIT_INVALID,  # the address `qi login` was given
     }.get(error_type, EXIT_REFUSED)

@@ -19,10 +19,11 @@ from cli.output import emit, fail, out
 
 __all__ = ["STATES", "audit", "diagram", "list_", "preview", "show", "types"]
 
-# The lifecycle's states, spelled out so `qi list --help` loads no model (a test keeps them the
-# same as `models.intervention.State`).
+# The lifecycle's states, and how an intervention ended in Temporal outside the service, spelled
+# out so `qi list --help` loads no model (a test keeps them the same as
+# `models.intervention.RecordedState`).
 STATES = ("planned", "panel_convened", "meetings_held", "report_issued", "actions_tracked",
-          "closed", "cancelled")
+          "closed", "cancelled", "ended_outside")
 
 
 @click.command()
@@ -108,7 +109,9 @@ def preview(intervention_id: str | None, type_code: str | None, start_on: str | 
 
 
 @click.command(name="list")
-@click.option("--state", type=click.Choice(STATES), help="Only interventions in this state")
+@click.option("--state", type=click.Choice(STATES),
+              help="Only interventions in this state (ended_outside: ended in Temporal, outside "
+              "the service)")
 @click.option("--type", "type_code", help="Only this type's code, e.g. urgent_risk_review")
 @click.option("--provider", "provider_code", help="Only this provider's code, e.g. RXX01")
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)

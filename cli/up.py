@@ -11,7 +11,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from api.app import bind_api_socket, codec_url, docs_url, pages_url, serve_api
-from api.deps import SESSION_COOKIE
+from api.auth import SESSION_COOKIE
 from core.settings import Settings
 from core.shutdown import stop_on_signals
 from core.stack import EmbeddedTemporal

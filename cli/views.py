@@ -73,6 +73,9 @@ def print_status(console: Console, status: Json) -> None:
     console.print(f"provider {provider['code']} {provider['name']}, {provider['site']}; "
                   f"risk {_risk(d)}; coordinator {d['coordinator']}", highlight=False,
                   markup=False)
+    ended = status.get("ended_outside")
+    if ended:
+        console.print(f"[red]ended:[/] {escape(ended['summary'])}", soft_wrap=True)
     _panel_and_meetings(console, d)
     _findings_and_actions(console, d)
     if d["deadlines"]:

@@ -5,93 +5,235 @@ sealed it (`encryption-key-id`); its data is a 12-byte nonce followed by the cip
 whole original payload (metadata and data), authenticated together with the key ID. A payload
 without that encoding is passed through as it is, so histories written before sealing still
 decode and replay.
+
+The service's own traffic and a bare call are told apart. The SDK encodes and decodes every
+payload of a workflow, an update or an activity with a serialization context (`with_context`):
+that is the service's clients and workers talking to Temporal. Then
+- sealing also authenticates a note that the service sealed it (in the associated data, so only
+  a key holder can add it, and it costs no byte);
+- opening a seal that carries the note marks the opened payload with the key's ID
+  (`OPENED_WITH`); the payload converter puts that mark on a decoded start or command
+  (`models.sealing`), and the workflow refuses one without it. A mark arriving from outside
+  is dropped;
+- a payload that will not open (a key not in the key file, or altered) becomes a stand-in
+  that says why (`UNOPENED`) instead of an error: the worker decodes a workflow task's payloads
+  before any handler runs, and an error there fails the task again and again, so one forged
+  update would jam an intervention. Converting the stand-in refuses the start or command (no
+  event is written), and raises `SealError` for anything else.
+A bare `encode` or `decode` (the codec server's, for the Web UI and the `temporal` CLI) seals
+without the note and opens exactly what was sealed, or raises `SealError`: what it seals opens
+anywhere, but is never taken as a start or command.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
+from typing import Any, Self
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.api.failure.v1 import Failure
+from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
+    DefaultFailureConverter,
     DefaultFailureConverterWithEncodedAttributes,
     PayloadCodec,
+    PayloadConverter,
+    SerializationContext,
+    WithSerializationContext,
 )
+from temporalio.exceptions import ApplicationError
 
 from core.keys import KeyRing
+from models.sealing import REFUSALS, Inbound, Unsealed, mark_opened
+from workflows.sealing import refused
 
-__all__ = ["ENCODING", "KEY_ID", "SealError", "SealingCodec", "sealing_converter"]
+__all__ = [
+    "ENCODING", "KEY_ID", "OPENED_WITH", "UNOPENED", "SealError", "SealingCodec",
+    "sealing_converter"]
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
+# On a payload the SDK decoded: the ID of the key whose service seal it came out of.
+OPENED_WITH = "qi-opened-with-key"
+# The encoding of the stand-in for a payload that would not open, and why it would not.
+UNOPENED = b"binary/unopened"
+_WHY = "qi-unopened-why"
+_DETAIL = "qi-unopened-detail"
 _NONCE_BYTES = 12
+_BY_THE_SERVICE = b"/sealed-by-the-service"
 
 
 class SealError(ValueError):
     """A sealed payload that cannot be opened: its key is not held, or it was altered."""
 
+    def __init__(self, message: str, why: Unsealed) -> None:
+        super().__init__(message)
+        self.why = why
 
-class SealingCodec(PayloadCodec):
-    """Seals with the ring's current key; opens with whichever key a payload names.
 
-    `reload` reads the ring again when a payload names a key not yet loaded: another process
-    rotated the key file, and this one takes the new ring without a restart."""
+class _Keys:
+    """The ring's ciphers, shared by a codec and its copies with context. `reload`, if given,
+    is asked for the ring before each batch is opened: the key file, read again when another
+    process rotated it (a key added) or a key was taken out."""
 
-    def __init__(self, keys: KeyRing, reload: Callable[[], KeyRing] | None = None) -> None:
+    def __init__(self, keys: KeyRing, reload: Callable[[], KeyRing] | None) -> None:
         self._reload = reload
         self._load(keys)
 
     def _load(self, keys: KeyRing) -> None:
-        self._current = keys.current
-        self._ciphers = {key_id: AESGCM(key.secret) for key_id, key in keys.keys.items()}
+        self._ring = keys
+        self.current = keys.current
+        self.ciphers = {key_id: AESGCM(key.secret) for key_id, key in keys.keys.items()}
+
+    def refresh(self) -> None:
+        if self._reload is not None:
+            ring = self._reload()
+            if ring is not self._ring:
+                self._load(ring)
+
+
+def _without(payload: Payload, key: str) -> Payload:
+    if key not in payload.metadata:
+        return payload
+    stripped = Payload()
+    stripped.CopyFrom(payload)
+    del stripped.metadata[key]
+    return stripped
+
+
+class SealingCodec(PayloadCodec, WithSerializationContext):
+    """Seals with the ring's current key; opens with whichever key a payload names."""
+
+    def __init__(self, keys: KeyRing, reload: Callable[[], KeyRing] | None = None) -> None:
+        self._keys = _Keys(keys, reload)
+        self._for_the_service = False
+
+    def with_context(self, context: SerializationContext) -> Self:
+        """The codec the SDK uses for the service's own payloads (see the module's doc)."""
+        codec = copy.copy(self)
+        codec._for_the_service = True
+        return codec
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.seal(payload) for payload in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        self._keys.refresh()
+        if self._for_the_service:
+            return [self._open_for_the_service(payload) for payload in payloads]
         return [self.open(payload) for payload in payloads]
 
     def seal(self, payload: Payload) -> Payload:
-        key_id = self._current.encode()
+        key_id = self._keys.current.encode()
+        associated = key_id + _BY_THE_SERVICE if self._for_the_service else key_id
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._ciphers[self._current].encrypt(nonce, payload.SerializeToString(), key_id)
+        plain = _without(payload, OPENED_WITH).SerializeToString()
+        sealed = self._keys.ciphers[self._keys.current].encrypt(nonce, plain, associated)
         return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id}, data=nonce + sealed)
 
     def open(self, payload: Payload) -> Payload:
+        """Exactly what was sealed; a payload that is not sealed, as it is. With the keys as
+        loaded: `decode` reads the key file again first."""
         if payload.metadata.get("encoding") != ENCODING:
             return payload  # written before sealing, or never sealed
-        key_id = payload.metadata.get(KEY_ID, b"")
-        cipher = self._cipher(key_id.decode(errors="replace"))
-        if cipher is None:
-            raise SealError(f"payload sealed with key {key_id.decode(errors='replace')!r}, "
-                            "which is not in the key file")
-        nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
-        try:
-            return Payload.FromString(cipher.decrypt(nonce, sealed, key_id))
-        except InvalidTag:
-            raise SealError("a sealed payload does not open with the key it names: "
-                            "it was altered") from None
+        return self._open(payload)[0]
 
-    def _cipher(self, key_id: str) -> AESGCM | None:
-        if key_id not in self._ciphers and self._reload is not None:
-            self._load(self._reload())
-        return self._ciphers.get(key_id)
+    def _open(self, payload: Payload) -> tuple[Payload, bool]:
+        """The payload sealed, and whether the service sealed it; `SealError` if it will not
+        open."""
+        key_id = payload.metadata.get(KEY_ID, b"")
+        named = key_id.decode(errors="replace")
+        cipher = self._keys.ciphers.get(named)
+        if cipher is None:
+            raise SealError(f"payload sealed with key {named[:40]!r}, which is not in the key "
+                            "file", Unsealed.unknown_key)
+        nonce, sealed = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
+        for associated, by_the_service in ((key_id + _BY_THE_SERVICE, True), (key_id, False)):
+            try:
+                return Payload.FromString(cipher.decrypt(nonce, sealed, associated)), by_the_service
+            except InvalidTag:
+                continue
+            except (ValueError, DecodeError):  # too short to hold a nonce; not a payload
+                break
+        raise SealError("a sealed payload does not open with the key it names: it was altered",
+                        Unsealed.altered)
+
+    def _open_for_the_service(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:
+            return _without(payload, OPENED_WITH)  # a mark is the codec's to give
+        try:
+            opened, by_the_service = self._open(payload)
+        except SealError as error:
+            return Payload(metadata={"encoding": UNOPENED, _WHY: error.why.name.encode(),
+                                     _DETAIL: str(error).encode()})
+        if OPENED_WITH in opened.metadata:  # fresh out of the seal: ours to change
+            del opened.metadata[OPENED_WITH]
+        if by_the_service:
+            opened.metadata[OPENED_WITH] = payload.metadata[KEY_ID]
+        return opened
+
+
+def _unopened(payload: Payload, type_hint: Any) -> Exception:
+    """The stand-in for a payload that would not open, as the error converting it raises."""
+    why = Unsealed.__members__.get(payload.metadata.get(_WHY, b"").decode(errors="replace"),
+                                   Unsealed.not_sealed)
+    if isinstance(type_hint, type) and issubclass(type_hint, Inbound):
+        return refused(type_hint, why)
+    return SealError(payload.metadata.get(_DETAIL, why.value.encode()).decode(errors="replace"),
+                     why)
+
+
+class _PayloadConverter(PydanticPayloadConverter):
+    """Pydantic models as JSON; a start or command carries the mark of the seal it came out
+    of, and a payload that would not open is refused (see the module's doc)."""
+
+    def from_payloads(
+        self, payloads: Sequence[Payload], type_hints: list[type] | None = None
+    ) -> list[Any]:
+        hints: list[Any] = list(type_hints or [])
+        for index, payload in enumerate(payloads):
+            if payload.metadata.get("encoding") == UNOPENED:
+                raise _unopened(payload, hints[index] if index < len(hints) else None)
+        values = super().from_payloads(payloads, type_hints)
+        for value, payload in zip(values, payloads, strict=True):
+            key_id = payload.metadata.get(OPENED_WITH)
+            if key_id is not None and isinstance(value, Inbound):
+                mark_opened(value, key_id.decode(errors="replace"))
+        return values
+
+
+class _FailureConverter(DefaultFailureConverterWithEncodedAttributes):
+    """Failures carry their message and stack trace in a sealed payload (an exception's text
+    may quote what a user typed), except the refusal of a start or command the service did not
+    seal: its sentence is fixed (`models.sealing.REFUSALS`), and whoever sent the payload,
+    perhaps with the bare `temporal` CLI, should read why it was refused."""
+
+    _in_the_clear = DefaultFailureConverter()
+
+    def to_failure(
+        self, exception: BaseException, payload_converter: PayloadConverter, failure: Failure
+    ) -> None:
+        if isinstance(exception, ApplicationError) and exception.message in REFUSALS:
+            self._in_the_clear.to_failure(exception, payload_converter, failure)
+            failure.stack_trace = ""
+        else:
+            super().to_failure(exception, payload_converter, failure)
 
 
 def sealing_converter(
     keys: KeyRing, reload: Callable[[], KeyRing] | None = None
 ) -> DataConverter:
-    """The project's converter (pydantic models as JSON) with every payload sealed.
-
-    Failures carry their message and stack trace in a sealed payload too (the SDK's encoded
-    attributes): an exception's text may quote what a user typed."""
+    """The project's converter (pydantic models as JSON) with every payload sealed."""
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=_PayloadConverter,
         payload_codec=SealingCodec(keys, reload),
-        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+        failure_converter_class=_FailureConverter,
     )

@@ -2,6 +2,11 @@
 
 The CLI and the HTTP API are thin layers over this; every refusal arrives as an
 `InterventionError` carrying the field and rule of each problem.
+
+Asked about an intervention whose workflow Temporal ended outside the service (terminated,
+cancelled or timed out there), the facade records that in the read model once
+(`activities.outside`) and says so: its status is as it last stood, with how and when it ended
+and no command allowed, and a command is refused saying the same.
 """
 
 from __future__ import annotations
@@ -19,13 +24,20 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    QueryRejectCondition,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.outside import OutsideChanges
 from core.references import ID_PREFIX, allocate_reference, resolve_intervention_id
 from models.calendar import bank_holidays
 from models.catalogue import Catalogue
@@ -143,6 +155,7 @@ class Interventions:
         self._catalogue = catalogue
         self._contacts = contacts
         self._refusals = refusals
+        self._outside = OutsideChanges(client, engine)
 
     @property
     def client(self) -> Client:
@@ -267,8 +280,14 @@ class Interventions:
 
     async def _ended_or_unknown(self, intervention_id: str, event: Event) -> InterventionError:
         """Temporal answers a command to a finished workflow as "not found"; an intervention
-        that exists, closed or cancelled, refuses the command instead."""
+        that exists, closed or cancelled (or ended outside the service), refuses the command
+        instead."""
         status = await self.status(intervention_id)  # raises UnknownReference if it is unknown
+        if status.ended_outside is not None:
+            return InterventionError(
+                [Problem(field="command", rule=status.ended_outside.refusal(event.value))],
+                ErrorType.COMMAND_REFUSED,
+            )
         return InterventionError(
             [Problem(field="command", rule=f"{event.value} is not allowed: the intervention is "
                      f"{status.data.state} and takes no more commands")],
@@ -295,14 +314,34 @@ class Interventions:
         return seq
 
     async def status(self, intervention_id: str) -> InterventionStatus:
+        """The intervention as its workflow holds it. If Temporal ended the workflow outside
+        the service, as it last stood, with `ended_outside` and no command allowed (and the
+        ending recorded in the read model, once)."""
         handle = await self._handle(intervention_id)
         try:
-            status = await handle.query(InterventionWorkflow.status)
+            return await self._query(handle, intervention_id, QueryRejectCondition.NOT_OPEN)
+        except WorkflowQueryRejectedError as rejected:
+            closed = rejected.status
+        last = await self._query(handle, intervention_id)  # answered from its history
+        if closed is WorkflowExecutionStatus.COMPLETED:
+            return last
+        ending = await self._outside.ended(handle.id, final=last.data)
+        if ending is None:
+            return last
+        return last.model_copy(update={"ended_outside": ending, "next_steps": [], "upcoming": []})
+
+    async def _query(
+        self,
+        handle: WorkflowHandle[Any, Any],
+        intervention_id: str,
+        reject: QueryRejectCondition | None = None,
+    ) -> InterventionStatus:
+        try:
+            return await handle.query(InterventionWorkflow.status, reject_condition=reject)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise _not_found(intervention_id) from None
             raise
-        return status
 
 
 def _preview(start: StartIntervention) -> InterventionData:

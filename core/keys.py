@@ -21,7 +21,8 @@ from pathlib import Path
 
 from models.errors import ErrorType, Problem, ProblemError
 
-__all__ = ["Key", "KeyRing", "KeysUnavailable", "create_key_file", "read_keys", "write_keys"]
+__all__ = [
+    "Key", "KeyFile", "KeyRing", "KeysUnavailable", "create_key_file", "read_keys", "write_keys"]
 
 KEY_BYTES = 32  # AES-256
 
@@ -104,6 +105,31 @@ def read_keys(path: Path) -> KeyRing:
     except (ValueError, KeyError, TypeError) as exc:
         # Never the file's content in the message: it holds the secrets.
         raise KeysUnavailable(path, f"is not a key file ({type(exc).__name__})") from None
+
+
+class KeyFile:
+    """A key file as one process holds it: read again whenever it changes on disk, so a key
+    added by `qi keys rotate` opens what it sealed, and a key taken out opens nothing more,
+    without a restart. Asking costs one `stat` while the file stays as it was."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ring: KeyRing | None = None
+        self._seen: tuple[int, int, int] | None = None
+
+    def ring(self) -> KeyRing:
+        """The ring the file holds now; `KeysUnavailable` if it cannot be read the first time.
+        Once read, a file that goes missing or turns unreadable leaves the ring as it was: a
+        secret being remounted must not stop the work."""
+        try:
+            status = self.path.stat()
+            seen = (status.st_ino, status.st_mtime_ns, status.st_size)
+            if self._ring is None or seen != self._seen:
+                self._ring, self._seen = read_keys(self.path), seen
+        except (OSError, KeysUnavailable):
+            if self._ring is None:
+                return read_keys(self.path)  # says why, in one line
+        return self._ring
 
 
 def _staged(path: Path, ring: KeyRing) -> Path:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, case, func, select
 from sqlmodel import col
 
 from core.health import Lag
-from models.intervention import State
+from models.intervention import Ended, State, recorded_state
 from models.tables import Intervention, Notification, NotificationStatus
 
 __all__ = [
@@ -107,12 +107,12 @@ class ReadModelCollector(Collector):
         with self._engine.connect() as conn:
             for type_code, state, count, opened, late, raised in conn.execute(query):
                 counts[(type_code, state)] = count
-                if not State(state).terminal:
+                if not recorded_state(state).terminal:
                     totals = live.setdefault(type_code, Counter())
                     totals.update(open=opened, overdue=late, escalated=raised)
         # Every state of every type seen, zeros included, so a series never just disappears.
         for type_code in sorted({t for t, _ in counts}):
-            for state in State:
+            for state in (*State, *Ended):
                 by_state.add_metric([type_code, state.value], counts[(type_code, state.value)])
             totals = live.get(type_code, Counter())
             open_actions.add_metric([type_code], totals["open"])

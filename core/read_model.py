@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, col, select
 
 from core.database import session
 from models.errors import Problem, ProblemError
-from models.intervention import State
+from models.intervention import Ended, RecordedState, State, recorded_state
 from models.tables import (
     Action,
     ActionPublic,
@@ -41,18 +41,18 @@ __all__ = [
 MAX_PAGE = 500
 
 
-def _state(value: State | str) -> State:
+def _state(value: RecordedState | str) -> RecordedState:
     try:
-        return State(value)
+        return recorded_state(value)
     except ValueError:
-        known = ", ".join(s.value for s in State)
+        known = ", ".join(s.value for s in (*State, *Ended))
         raise ProblemError(
             [Problem(field="state", rule=f"unknown state {value!r}; known: {known}")]
         ) from None
 
 
 def _filters(
-    state: State | str | None, type_code: str | None, provider_code: str | None
+    state: RecordedState | str | None, type_code: str | None, provider_code: str | None
 ) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if state is not None:
@@ -77,7 +77,7 @@ def _check_page(limit: int, offset: int) -> None:
 def list_interventions(
     engine: Engine,
     *,
-    state: State | str | None = None,
+    state: RecordedState | str | None = None,
     type_code: str | None = None,
     provider_code: str | None = None,
     limit: int = 50,
@@ -100,7 +100,7 @@ def list_interventions(
 def count_interventions(
     engine: Engine,
     *,
-    state: State | str | None = None,
+    state: RecordedState | str | None = None,
     type_code: str | None = None,
     provider_code: str | None = None,
 ) -> int:
@@ -161,7 +161,7 @@ class ActionListed(ActionPublic):
 def list_actions(
     engine: Engine,
     *,
-    state: State | str | None = None,
+    state: RecordedState | str | None = None,
     type_code: str | None = None,
     provider_code: str | None = None,
     limit: int = 50,

@@ -7,7 +7,13 @@ SHA-256, so a copy of the database signs nobody in. A session identifies the sam
 Each session ends at the first of: its absolute expiry (set when it starts), a pause longer
 than the idle limit since it was last used, its revocation (signing out; a new password ends
 every session of the user). Its last use is recorded at most once a minute, so a session may
-end up to a minute before the idle limit.
+end up to a minute before the idle limit. A disabled user (`qi users disable`) neither signs in
+nor uses a session while disabled: checked at every request, as their tokens are.
+
+A password set, a sign-in and a sign-out are changes to the account (the sign-in starts a
+credential as `qi tokens issue` does; the sign-out ends one, as `qi logout` does): each is
+recorded in the account history (`core.users`) in its own transaction. A refused sign-in is
+not (it changes nothing; the API throttles its client and logs it), nor a session's expiry.
 
 A session's CSRF token is an HMAC of its ID: the same on every form of the session, useless
 without the cookie, and never stored.
@@ -30,8 +36,9 @@ from sqlmodel import col, select
 from core.database import session
 from core.passwords import hash_password, needs_rehash, password_problem, verify_password
 from core.settings import Settings
+from core.users import record_account_event
 from models.errors import ErrorType, Problem, ProblemError
-from models.tables import ApiUser, ApiUserPublic, WebSession
+from models.tables import AccountAction, ApiUser, ApiUserPublic, WebSession
 
 __all__ = [
     "SessionPolicy",
@@ -74,13 +81,19 @@ def _hash(session_id: str) -> str:
 
 def account_open(user: ApiUser) -> bool:
     """Whether the account may sign in and keep its sessions: the one place both ask. An
-    account disabled by the operator (`disabled_at`, where the schema has it) may not."""
-    return getattr(user, "disabled_at", None) is None
+    account disabled by the operator (`disabled_at`) may not."""
+    return user.disabled_at is None
 
 
-def set_password(engine: Engine, name: str, password: str, now: datetime) -> ApiUserPublic:
-    """Give user `name` a new password, ending every session they have; a password that breaks
-    the rule, or an unknown name, changes nothing."""
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def set_password(engine: Engine, name: str, password: str, now: datetime, *,
+                 operator: str) -> ApiUserPublic:
+    """Give user `name` a new password, ending every session they have, recorded with
+    `operator` as who made the change; a password that breaks the rule, or an unknown name,
+    changes nothing."""
     problem = password_problem(password)
     if problem is not None:
         raise ProblemError([Problem(field="password", rule=problem)], ErrorType.INVALID_INPUT)
@@ -92,9 +105,12 @@ def set_password(engine: Engine, name: str, password: str, now: datetime) -> Api
         if not getattr(changed, "rowcount", 0):
             raise ProblemError([Problem(field="name", rule=f"no user {name!r}")],
                                ErrorType.UNKNOWN_REFERENCE)
-        db.execute(update(WebSession).where(col(WebSession.user_id) == user_id)
-                   .where(col(WebSession.revoked_at).is_(None)).values(revoked_at=now))
+        ended = db.execute(update(WebSession).where(col(WebSession.user_id) == user_id)
+                           .where(col(WebSession.revoked_at).is_(None)).values(revoked_at=now))
         user = db.exec(select(ApiUser).where(col(ApiUser.name) == name)).one()
+        count = getattr(ended, "rowcount", 0) or 0
+        record_account_event(db, operator, AccountAction.PASSWORD_SET, name,
+                             f"{count} session{'' if count == 1 else 's'} ended", now)
         db.commit()
         return ApiUserPublic.model_validate(user)
 
@@ -111,12 +127,15 @@ def sign_in(engine: Engine, name: str, password: str, policy: SessionPolicy,
     if not account_open(user):
         return None
     session_id = secrets.token_urlsafe(32)
+    expires_at = now + policy.lifetime
     with session(engine) as db:
-        db.add(WebSession(user_id=user.id, id_hash=_hash(session_id), created_at=now,
-                          last_seen_at=now, expires_at=now + policy.lifetime))
         if stored is not None and needs_rehash(stored):
             db.execute(update(ApiUser).where(col(ApiUser.id) == user.id)
                        .values(password_hash=hash_password(password)))
+        db.add(WebSession(user_id=user.id, id_hash=_hash(session_id), created_at=now,
+                          last_seen_at=now, expires_at=expires_at))
+        record_account_event(db, user.name, AccountAction.SIGNED_IN, user.name,
+                             f"session expires {_when(expires_at)}", now)
         db.commit()
     return session_id
 
@@ -145,16 +164,27 @@ def signed_in(engine: Engine, session_id: str, policy: SessionPolicy,
 
 
 def end_session(engine: Engine, session_id: str, now: datetime) -> bool:
-    """Revoke the session (signing out); False when it was not live."""
+    """Revoke the session (signing out), recorded with its own user as who made the change;
+    False when it was not revoked already or never was."""
     if not session_id or len(session_id) > MAX_ID_LENGTH:
         return False
+    query = (select(WebSession, ApiUser).join(ApiUser)
+             .where(col(WebSession.id_hash) == _hash(session_id))
+             .where(col(WebSession.revoked_at).is_(None)))
     with session(engine) as db:
-        result = db.execute(update(WebSession)
-                            .where(col(WebSession.id_hash) == _hash(session_id))
-                            .where(col(WebSession.revoked_at).is_(None))
-                            .values(revoked_at=now))
+        found = db.exec(query).first()
+        if found is None:
+            return False
+        stored, user = found
+        revoked = db.execute(update(WebSession).where(col(WebSession.id) == stored.id)
+                             .where(col(WebSession.revoked_at).is_(None))
+                             .values(revoked_at=now))
+        if not getattr(revoked, "rowcount", 0):  # another request signed it out first
+            return False
+        record_account_event(db, user.name, AccountAction.SIGNED_OUT, user.name,
+                             f"session of {_when(stored.created_at)}", now)
         db.commit()
-    return bool(getattr(result, "rowcount", 0))
+    return True
 
 
 def csrf_token(session_id: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["LogFormat", "NotifierKind", "Settings"]
 
@@ -26,6 +28,22 @@ class LogFormat(StrEnum):
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
+def _readable_file(path: Path) -> Path:
+    # Checked when the settings load, so a wrong path is one line naming the setting, not a
+    # failed handshake later.
+    if not path.exists():
+        raise PydanticCustomError("no_such_file", "no such file")
+    if not path.is_file():
+        raise PydanticCustomError("not_a_file", "is not a file")
+    if not os.access(path, os.R_OK):
+        raise PydanticCustomError("unreadable_file", "cannot be read by this process")
+    return path
+
+
+# A file this process must be able to read: a certificate, a private key.
+ReadableFile = Annotated[Path, AfterValidator(_readable_file)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QI_", env_file=".env", extra="ignore")
 
@@ -42,6 +60,23 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str | None = Field(
         None, description="Namespace; unset: the SDK's (TEMPORAL_NAMESPACE), else default"
+    )
+    # TLS to Temporal (mutual with a client certificate), each overriding its TEMPORAL_TLS_*
+    # counterpart of the SDK's configuration; core/temporal.py merges them.
+    temporal_tls_client_cert: ReadableFile | None = Field(
+        None, description="PEM certificate this process presents to Temporal (mTLS), with "
+        "QI_TEMPORAL_TLS_CLIENT_KEY; unset: the SDK's TEMPORAL_TLS_CLIENT_CERT_PATH"
+    )
+    temporal_tls_client_key: ReadableFile | None = Field(
+        None, description="PEM private key of QI_TEMPORAL_TLS_CLIENT_CERT"
+    )
+    temporal_tls_server_ca_cert: ReadableFile | None = Field(
+        None, description="PEM CA the Temporal frontend's certificate must chain to; unset: "
+        "the SDK's TEMPORAL_TLS_SERVER_CA_CERT_PATH, else the system's roots"
+    )
+    temporal_tls_server_name: str | None = Field(
+        None, description="Name the frontend's certificate must carry, when not the address's "
+        "host"
     )
     keys_file: Path | None = Field(
         None, description="Key file (or mounted secret) sealing payloads; unset: embedded only, "
@@ -67,6 +102,25 @@ class Settings(BaseSettings):
     )
     session_lifetime_hours: int = Field(
         12, ge=1, le=7 * 24, description="A session ends this many hours after signing in"
+    )
+    # The names the API answers to: a request whose Host is another gets 400. A comma-separated
+    # list; `*.example.org` matches any subdomain, `*` any host (no check).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        ["127.0.0.1", "localhost", "::1"],
+        description="Host names the HTTP API answers to, comma-separated",
+    )
+    token_lifetime_days: int = Field(
+        90, ge=1, le=3650, description="How long a token from qi tokens issue or rotate works"
+    )
+    # Failed authentication is throttled per client address, in each API process's memory.
+    auth_failure_limit: int = Field(
+        10, ge=1, description="Failed authentications from one client before it gets 429"
+    )
+    auth_failure_window_seconds: float = Field(
+        60.0, gt=0, description="How long a failed authentication counts against its client"
+    )
+    auth_failure_max_clients: int = Field(
+        10_000, ge=1, description="Clients whose failures one API process keeps track of"
     )
 
     quality_lead_email: str | None = Field(
@@ -94,6 +148,13 @@ class Settings(BaseSettings):
     )
     delivery_poll_seconds: float = Field(
         2.0, gt=0, description="How often the outbox is read when nothing nudges it"
+    )
+
+    # How often each worker compares the read model's open interventions with Temporal, to
+    # notice what was done to them there, outside the service (activities/outside.py).
+    outside_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often a worker looks for interventions terminated, "
+        "cancelled, timed out or reset in Temporal, outside the service"
     )
 
     # Worker tuning. Sync activities run on a thread pool of this size, each holding a database
@@ -133,6 +194,18 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            hosts = [str(host).strip().lower() for host in value if str(host).strip()]
+            if not hosts:
+                raise ValueError("must name at least one host, e.g. 127.0.0.1,localhost")
+            return hosts
+        return value
 
     @field_validator("worker_metrics_address")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -17,6 +18,7 @@ from models.intervention import (
     PanelMember,
     Provider,
 )
+from models.sealing import START_RULE, Inbound
 from models.vocabulary import (
     ActorId,
     ApproverRole,
@@ -84,14 +86,17 @@ class StartRequest(BaseModel):
     provider: Provider
     concern: Concern
     coordinator: ActorId
-    coordinator_email: Email
+    coordinator_email: Email = Field(
+        description="Where the intervention's mail to its coordinator goes; sent through the "
+        "service, your account's e-mail (give it only if your account has none)")
 
 
-class StartIntervention(BaseModel):
+class StartIntervention(Inbound):
     """Workflow input. The type and risk bands are copied in so a catalogue edit never changes
     an intervention that is already running."""
 
     model_config = ConfigDict(extra="forbid")
+    sent_through: ClassVar[str] = START_RULE
 
     intervention_id: str
     # Allocated by the client facade from the read model's database (QI-2027-0042); None in
@@ -132,12 +137,20 @@ class StartIntervention(BaseModel):
         )
 
 
-class Command(BaseModel):
+class Command(Inbound):
     """Common to every command: who asks, and optionally why."""
 
     model_config = ConfigDict(extra="forbid")
 
     actor: ActorId = Field(description="Who sends the command: their user name, e.g. c.okafor")
+    # With `actor`, who the sender is for the rules that compare people (`models.guards`).
+    # Commands in histories from before it have none, and replay as they were accepted. Left
+    # out of the payload when unset, so such a command is the bytes it always was, and a worker
+    # from before the field still reads it.
+    actor_email: Email | None = Field(
+        None, exclude_if=lambda email: email is None,
+        description="The sender's e-mail, from their account; filled in by the service, never "
+        "typed")
     reason: LongText | None = Field(None, description="Why, kept in the audit trail")
 
 
@@ -147,7 +160,8 @@ class ConvenePanel(Command):
     members: list[PanelMember] = Field(
         min_length=1, max_length=30,
         description="Every member must have declared interests (interests_declared=yes) and "
-        "not be conflicted; together they must hold the roles the type needs (`qi types TYPE` "
+        "not be conflicted (the provider's lead, by e-mail, sits only as conflict=managed and "
+        "never chairs); together they must hold the roles the type needs (`qi types TYPE` "
         "lists them, and who may chair)",
     )
     chair: PersonName = Field(description="One of the members, by name, e.g. \"Dr Ada Senior\"")

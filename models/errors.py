@@ -38,6 +38,8 @@ class ErrorType(StrEnum):
     NOT_AUTHENTICATED = "NotAuthenticated"
     FORBIDDEN = "Forbidden"
     PAYLOAD_TOO_LARGE = "PayloadTooLarge"
+    TOO_MANY_REQUESTS = "TooManyRequests"
+    UNKNOWN_HOST = "UnknownHost"
     UNAVAILABLE = "Unavailable"
     INTERNAL = "InternalError"
 
@@ -81,8 +83,8 @@ class InterventionError(ProblemError):
 
 class ApiError(ProblemError):
     """Raised by the HTTP API's routes and dependencies for what only a request can get wrong:
-    no valid token, a role that may not, an intervention the user may not see. `headers` go
-    on the response (e.g. `WWW-Authenticate`)."""
+    no valid token, a role that may not, an intervention the user may not see, too many failed
+    authentications. `headers` go on the response (e.g. `WWW-Authenticate`, `Retry-After`)."""
 
     def __init__(
         self,

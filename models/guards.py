@@ -7,16 +7,27 @@ list means the guard holds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from models.commands import StartIntervention
+from models.commands import (
+    AcceptAction,
+    ApproveClosure,
+    Command,
+    ConvenePanel,
+    StartIntervention,
+)
 from models.errors import Problem
 from models.intervention import InterventionData
-from models.vocabulary import ActionStatus, ConflictStatus, FindingCategory
+from models.vocabulary import ActionStatus, ApproverRole, ConflictStatus, FindingCategory
 
-__all__ = ["Guard", "start_problems"]
+__all__ = ["Guard", "IndependenceRule", "Person", "start_problems"]
 
 Guard = Callable[[InterventionData, date], list[Problem]]
+# Asked with the command too (the data after its change, and the command of the type the rule
+# names): who sends a command is not in the intervention's data.
+IndependenceRule = Callable[[InterventionData, Any], list[Problem]]
 
 
 def start_problems(start: StartIntervention) -> list[Problem]:
@@ -189,18 +200,6 @@ def every_requirement_has_action(data: InterventionData, today: date) -> list[Pr
     ]
 
 
-def acceptances_independent(data: InterventionData, today: date) -> list[Problem]:
-    problems: list[Problem] = []
-    for a in data.actions:
-        if a.status is not ActionStatus.ACCEPTED or a.accepted_by is None:
-            continue
-        acceptor = a.accepted_by.casefold()
-        if acceptor in {a.owner_email.casefold(), a.owner_name.casefold()}:
-            problems.append(Problem(field="actor", rule=f"action {a.id} must be accepted by "
-                                    "someone other than its owner"))
-    return problems
-
-
 def every_requirement_resolved(data: InterventionData, today: date) -> list[Problem]:
     problems = every_requirement_has_action(data, today)
     for a in data.actions:
@@ -236,3 +235,113 @@ def no_meeting_held(data: InterventionData, today: date) -> list[Problem]:
         return [Problem(field="state", rule="an intervention cannot be cancelled once a meeting "
                         "has been held")]
     return []
+
+
+# -- independence: rules that compare people ---------------------------------------------------
+#
+# A person is the same as another when their user names match (only people who sign in have
+# one: the sender and the coordinator) or their e-mails match, whatever their case. Names typed
+# into a field (a panel member's, an action owner's) say who in a refusal; they decide nothing,
+# but for the one check acceptances had before (a user name that is the owner's e-mail or
+# name). A comparison with the sender's e-mail is made only when the command carries it, and
+# only ever adds a refusal: a command with an e-mail is held to everything one without is.
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a rule compares, as the intervention or the command knows them."""
+
+    name: str  # how a refusal names them
+    email: str | None = None
+    user: str | None = None  # their user name, for those who sign in
+
+    @classmethod
+    def sender(cls, command: Command) -> Person:
+        return cls(name=command.actor, email=command.actor_email, user=command.actor)
+
+    def matched_by(self, other: Person) -> str | None:
+        """What makes `other` the same person ("user name", "e-mail"); None if nothing does."""
+        if self.user is not None and self.user == other.user:
+            return "user name"
+        if self.email and other.email and self.email.casefold() == other.email.casefold():
+            return "e-mail"
+        return None
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.email})" if self.email else self.name
+
+
+def _signed_in(sender: Person, match: str) -> str:
+    return f"you are signed in as {sender.name}" + (" with that e-mail" if match == "e-mail"
+                                                     else "")
+
+
+def _provider_lead(data: InterventionData) -> Person:
+    return Person(name=data.provider.lead_name, email=data.provider.lead_email)
+
+
+def panel_independent_of_provider(data: InterventionData, command: ConvenePanel) -> list[Problem]:
+    """The provider's own lead (by e-mail) neither chairs its review nor sits on its panel
+    without a declared conflict, and does not convene it."""
+    lead = _provider_lead(data)
+    problems: list[Problem] = []
+    sender = Person.sender(command)
+    if lead.matched_by(sender):
+        problems.append(Problem(field="actor", rule=f"you are signed in as {sender.name} with "
+                                f"the e-mail of the provider's lead, {lead}: someone other "
+                                "than the provider's lead must convene the panel reviewing it"))
+    chair = data.member(data.chair) if data.chair else None
+    for m in data.panel:
+        if not lead.matched_by(Person(name=m.name, email=m.email)):
+            continue
+        if m is chair:
+            problems.append(Problem(field="chair", rule=f"the chair {m.name} has the e-mail of "
+                                    f"the provider's lead, {lead}: the provider's lead is "
+                                    "conflicted and cannot chair its review; choose another "
+                                    "chair"))
+        elif m.conflict is ConflictStatus.NONE:
+            problems.append(Problem(field="members", rule=f"{m.name} has the e-mail of the "
+                                    f"provider's lead, {lead}: declare the conflict of "
+                                    "interest (conflict=managed, or conflicted and left off "
+                                    "the panel), not none"))
+    return problems
+
+
+def accepted_by_someone_else(data: InterventionData, command: AcceptAction) -> list[Problem]:
+    """An action is accepted by someone other than its owner: not from an account with the
+    owner's e-mail, nor (as before there were accounts' e-mails) by a user name that is the
+    owner's e-mail or name."""
+    action = data.action(command.action_id)
+    if action is None:  # the change refuses an unknown action first
+        return []
+    owner = Person(name=action.owner_name, email=action.owner_email)
+    sender = Person.sender(command)
+    refusal = "someone other than its owner must accept it"
+    match = owner.matched_by(sender)
+    if match is not None:
+        return [Problem(field="actor", rule=f"action {action.id} is owned by {owner}, and "
+                        f"{_signed_in(sender, match)}: {refusal}")]
+    typed = {action.owner_email.casefold(): "e-mail", action.owner_name.casefold(): "name"}
+    what = typed.get(command.actor.casefold())
+    if what is not None:
+        return [Problem(field="actor", rule=f"action {action.id} is owned by {owner}, and it "
+                        f"is sent as {command.actor}, its owner's {what}: {refusal}")]
+    return []
+
+
+def closure_approved_by_someone_else(
+    data: InterventionData, command: ApproveClosure
+) -> list[Problem]:
+    """Closure is approved by someone other than the coordinator, by user name or e-mail,
+    unless the type lets coordinators approve."""
+    if ApproverRole.COORDINATOR in data.type.closure_approver_roles:
+        return []
+    coordinator = Person(name=data.coordinator, email=data.coordinator_email,
+                         user=data.coordinator)
+    sender = Person.sender(command)
+    match = coordinator.matched_by(sender)
+    if match is None:
+        return []
+    return [Problem(field="actor", rule=f"this {data.type.name} is coordinated by "
+                    f"{coordinator}, and {_signed_in(sender, match)}: someone other than its "
+                    "coordinator must approve its closure")]

@@ -41,6 +41,7 @@ __all__ = [
     "Contacts",
     "Deadline",
     "DeadlineKind",
+    "Ended",
     "Escalation",
     "Finding",
     "InterventionData",
@@ -49,9 +50,11 @@ __all__ = [
     "Pause",
     "ProgressNote",
     "Provider",
+    "RecordedState",
     "Report",
     "SentNotice",
     "State",
+    "recorded_state",
 ]
 
 
@@ -69,6 +72,34 @@ class State(StrEnum):
     @property
     def terminal(self) -> bool:
         return self in (State.closed, State.cancelled)
+
+
+class Ended(StrEnum):
+    """Where the read model leaves an intervention whose workflow Temporal ended outside the
+    service (terminated, cancelled or timed out there): not a lifecycle state, for no command
+    reaches or leaves it. The audit entry that records it says how, when, and from which state."""
+
+    outside = "ended_outside"
+
+    @property
+    def terminal(self) -> bool:
+        return True
+
+
+# What the read model's `state` columns hold: a lifecycle state, or how it ended outside.
+RecordedState = State | Ended
+# The same values as one enum, for a filter that takes any of them (one set of allowed values
+# in its error and its schema, not one per member of the union).
+StateFilter = StrEnum(  # type: ignore[misc]
+    "StateFilter", {str(s): str(s) for s in (*State, *Ended)})
+
+
+def recorded_state(value: str) -> RecordedState:
+    """A read-model state from its stored text; ValueError if it is none of them."""
+    try:
+        return State(value)
+    except ValueError:
+        return Ended(value)
 
 
 class _Value(BaseModel):
@@ -233,8 +264,10 @@ class AuditEntry(_Row):
     at: datetime
     actor: ActorId = sqlmodel.Field(max_length=PERSON_LENGTH)
     command: str = sqlmodel.Field(max_length=CODE_LENGTH)
-    from_state: State = sqlmodel.Field(sa_type=String(32))
-    to_state: State = sqlmodel.Field(sa_type=String(32))
+    # The workflow only ever records lifecycle states; entries the service writes after
+    # Temporal ended a workflow outside it may name `Ended.outside`.
+    from_state: RecordedState = sqlmodel.Field(sa_type=String(32))
+    to_state: RecordedState = sqlmodel.Field(sa_type=String(32))
     summary: str = sqlmodel.Field(sa_type=Text)
     reason: str | None = sqlmodel.Field(default=None, sa_type=Text)
 
@@ -272,6 +305,13 @@ class InterventionData(_Value):
     @property
     def paused_since(self) -> date | None:
         return self.pauses[-1].since if self.pauses and self.pauses[-1].until is None else None
+
+    @property
+    def last_seq(self) -> int:
+        """The number of the newest audit entry (0 before any): the version the read model is
+        brought to. Equal to the audit's length unless a reset outside the service made the
+        workflow number its entries after those the read model already held."""
+        return max((e.seq for e in self.audit), default=0)
 
     @property
     def risk_band(self) -> RiskBand:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.sealing import Inbound
 from models.tables import NotificationStatus as Status
 from models.vocabulary import ActorId
 
@@ -34,7 +35,7 @@ class OutboxEntry(BaseModel):
     age_seconds: int
 
 
-class NoteResend(BaseModel):
+class NoteResend(Inbound):
     """A message of this intervention was put back in line by `actor`."""
 
     model_config = ConfigDict(extra="forbid")

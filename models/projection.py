@@ -3,8 +3,8 @@
 The workflow keeps the data it last projected and, after replying to a command, sends the
 difference: the intervention's summary row, the child rows that are new or changed, the new
 audit entries, and the messages the change announces (written to the outbox in the same
-transaction). A projection is identified by its version, the audit length it brings the read
-model to, so a repeated or late attempt changes nothing.
+transaction). A projection is identified by its version, the number of the newest audit entry
+it brings the read model to, so a repeated or late attempt changes nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class ProjectChanges(BaseModel):
     actions: list[Action] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)  # new entries
     messages: list[OutboxMessage] = Field(default_factory=list)
+    # After a reset outside the service: the child rows given are all there are (those the
+    # reset discarded go), not only the new or changed ones.
+    replace: bool = False
 
     @property
     def intervention_id(self) -> str:
@@ -119,7 +122,7 @@ def summarize(data: InterventionData, today: date) -> InterventionPublic:
         open_actions=len(data.open_actions()),
         overdue_actions=len(data.overdue_actions(today)),
         escalated=bool(data.escalations),
-        version=len(data.audit),
+        version=data.last_seq,
     )
 
 
@@ -142,8 +145,11 @@ def changes_since(
     today: date,
     key: str,
     messages: list[OutboxMessage],
+    *,
+    replace: bool = False,
 ) -> ProjectChanges:
-    """The projection taking the read model from `before` (None: nothing yet) to `after`."""
+    """The projection taking the read model from `before` (None: nothing yet) to `after`;
+    with `replace`, every child row (see `ProjectChanges.replace`)."""
     seen = before.audit_length if before else 0
     panel_changed = before is None or (before.panel, before.chair) != (
         tuple(after.panel), after.chair
@@ -165,4 +171,5 @@ def changes_since(
         ),
         audit=after.audit[seen:],
         messages=messages,
+        replace=replace,
     )

@@ -2,7 +2,8 @@
 
 A `CommandSpec` says all there is to know about one command: the contract a client sends, how
 it changes the intervention's data, where it may go in the lifecycle and which guards must
-hold, which deadlines it meets and starts, what it announces, and which roles may send it.
+hold, the rules comparing the people it involves, which deadlines it meets and starts, what
+it announces, and which roles may send it.
 The workflow registers one update per entry; the API, the CLI, the permission table, the
 lifecycle machine and the README diagram are all generated from `COMMANDS`. Adding a command
 is one entry here plus its rule (a guard) and its change.
@@ -22,6 +23,7 @@ from models import guards as g
 from models import messages as msg
 from models.commands import Event
 from models.effects import Message
+from models.errors import Problem
 from models.intervention import DeadlineKind, InterventionData, State
 from models.vocabulary import Reach, Role
 
@@ -33,6 +35,7 @@ __all__ = [
     "apply_command",
     "deadlines_met",
     "deadlines_started",
+    "independence_problems",
 ]
 
 Change = Callable[[InterventionData, Any, datetime], None]
@@ -56,6 +59,9 @@ class CommandSpec:
     transitions: tuple[Transition, ...]
     # Roles other than the coordinator (who may send every command) and how far they reach.
     also_sent_by: Mapping[Role, Reach]
+    # Rules comparing people (the sender, the provider's lead, an action's owner, the
+    # coordinator), asked with the command after its change; see `independence_problems`.
+    independence: tuple[g.IndependenceRule, ...] = ()
     meets: tuple[DeadlineKind, ...] = ()
     starts: Starts | None = None
     announces: Announces | None = None
@@ -98,7 +104,8 @@ def _specs() -> Iterable[CommandSpec]:
     yield CommandSpec(
         Event.convene_panel, c.ConvenePanel, ch.convene,
         (Transition((State.planned,), State.panel_convened, _PANEL_GUARDS),),
-        also_sent_by={}, meets=(DeadlineKind.convene_panel,),
+        also_sent_by={}, independence=(g.panel_independent_of_provider,),
+        meets=(DeadlineKind.convene_panel,),
         starts=dl.after_convening, announces=msg.panel_convened,
     )
     yield CommandSpec(
@@ -145,8 +152,8 @@ def _specs() -> Iterable[CommandSpec]:
     )
     yield CommandSpec(
         Event.accept_action, c.AcceptAction, ch.accept,
-        (Transition((State.actions_tracked,), None, (g.acceptances_independent,)),),
-        also_sent_by={},
+        (Transition((State.actions_tracked,), None),),
+        also_sent_by={}, independence=(g.accepted_by_someone_else,),
     )
     yield CommandSpec(
         Event.transfer_action, c.TransferAction, ch.transfer,
@@ -156,7 +163,7 @@ def _specs() -> Iterable[CommandSpec]:
     yield CommandSpec(
         Event.approve_closure, c.ApproveClosure, ch.approve,
         (Transition((State.actions_tracked,), None, (g.closure_approver_allowed,)),),
-        also_sent_by=_DEAN_MAY,
+        also_sent_by=_DEAN_MAY, independence=(g.closure_approved_by_someone_else,),
     )
     yield CommandSpec(
         Event.close, c.Close, ch.nothing,
@@ -193,6 +200,15 @@ def apply_command(
     changed = data.model_copy(deep=True)
     COMMANDS[event].change(changed, command, now)
     return changed
+
+
+def independence_problems(
+    event: Event, after: InterventionData, command: c.Command
+) -> list[Problem]:
+    """What the rules comparing people find wrong with `command`, given the data after its
+    change. Asked beside the lifecycle's guards, which see the data alone; the workflow holds
+    commands in histories from before these rules to them only where they were in force."""
+    return [p for rule in COMMANDS[event].independence for p in rule(after, command)]
 
 
 def deadlines_started(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from models.calendar import Calendar
 from models.catalogue import Recipient, SlaProfile
 from models.intervention import DeadlineKind, InterventionData, State
+from models.outside import OUTSIDE_COMMANDS
 
 __all__ = [
     "RESEND",
@@ -205,9 +206,10 @@ def _stall_notice(data: InterventionData, cal: Calendar) -> list[Notice]:
 
 
 SYSTEM_ACTOR = "system"
-# Audit entries an operator makes about mail, not about the intervention: no stall ends there.
+# Audit entries an operator makes about mail, and notes of what was done in Temporal outside the
+# service, are not about the intervention's work: no stall ends there.
 RESEND = "resend_message"
-_NOT_ACTIVITY = (RESEND,)
+_NOT_ACTIVITY = frozenset({RESEND, *OUTSIDE_COMMANDS})
 
 
 def plan_notices(data: InterventionData, today: date, cal: Calendar) -> list[Notice]:

@@ -11,6 +11,7 @@ from models.commands import Event
 from models.errors import ProblemError
 from models.intervention import InterventionData, State
 from models.lifecycle import TRANSITIONS, Lifecycle
+from models.outside import OutsideEnding
 from models.registry import COMMANDS, apply_command
 from models.schedule import Notice
 from models.vocabulary import FindingCategory
@@ -34,6 +35,9 @@ class InterventionStatus(BaseModel):
     today: date
     next_steps: list[NextStep]
     upcoming: list[Notice] = []
+    # Set by the service, never by the workflow: Temporal ended the workflow outside the
+    # service, so `data` is as it last stood and no command is allowed.
+    ended_outside: OutsideEnding | None = None
 
     @property
     def waiting_for(self) -> Notice | None:

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from models import intervention as domain
 from models.catalogue import RiskBand
-from models.intervention import State
+from models.intervention import RecordedState
 from models.vocabulary import (
     CODE_LENGTH,
     EMAIL_LENGTH,
@@ -31,6 +31,9 @@ from models.vocabulary import (
 )
 
 __all__ = [
+    "AccountAction",
+    "AccountEvent",
+    "AccountEventPublic",
     "Action",
     "ActionPublic",
     "ApiToken",
@@ -38,6 +41,7 @@ __all__ = [
     "ApiUser",
     "ApiUserCreate",
     "ApiUserPublic",
+    "ApiUserRole",
     "AuditEntry",
     "AuditEntryPublic",
     "Deadline",
@@ -77,7 +81,8 @@ class InterventionBase(SQLModel):
     provider_code: str = Field(max_length=_CODE, index=True)
     provider_name: str = Field(max_length=_SHORT)
     site: str = Field(max_length=_SHORT)
-    state: State = Field(sa_type=String(32), index=True)
+    # A lifecycle state, or `ended_outside` once Temporal ended the workflow outside the service.
+    state: RecordedState = Field(sa_type=String(32), index=True)
     likelihood: int
     impact: int
     score: int
@@ -90,7 +95,8 @@ class InterventionBase(SQLModel):
     open_actions: int = 0
     overdue_actions: int = 0
     escalated: bool = False
-    # len(audit) of the snapshot written; a smaller one arriving late must not roll back.
+    # The newest audit entry's number in the snapshot written (see InterventionData.last_seq);
+    # a smaller one arriving late must not roll back.
     version: int
 
 
@@ -239,11 +245,17 @@ class InterventionReference(SQLModel, table=True):
     issued_at: datetime
 
 
-# -- API users and their bearer tokens (not part of the projection) ------------------------------
+# -- API users, their bearer tokens and the account audit (not part of the projection) ---------
 
 _TOKEN_PREFIX = 16
 _SHA256_HEX = 64
 _PASSWORD_HASH = 200  # an argon2id PHC string is about 100 characters
+_ACCOUNT_DETAIL = 300
+
+
+def _check_provider(role: Role, provider_code: str | None) -> None:
+    if (role is Role.provider_lead) != (provider_code is not None):
+        raise ValueError("provider_code is required for provider leads and only for them")
 
 
 class ApiUserBase(SQLModel):
@@ -260,8 +272,19 @@ class ApiUserCreate(ApiUserBase):
 
     @model_validator(mode="after")
     def _provider_for_provider_leads(self) -> ApiUserCreate:
-        if (self.role is Role.provider_lead) != (self.provider_code is not None):
-            raise ValueError("provider_code is required for provider leads and only for them")
+        _check_provider(self.role, self.provider_code)
+        return self
+
+
+class ApiUserRole(SQLModel):
+    """A user's new role, and the provider that goes with it (provider leads only)."""
+
+    role: Role
+    provider_code: Code | None = None
+
+    @model_validator(mode="after")
+    def _provider_for_provider_leads(self) -> ApiUserRole:
+        _check_provider(self.role, self.provider_code)
         return self
 
 
@@ -269,17 +292,21 @@ class ApiUser(ApiUserBase, table=True):
     __tablename__ = "api_user"
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime
+    # set: none of the user's tokens is accepted, nor their password, nor their sessions
+    disabled_at: datetime | None = None
     # argon2id, for signing in to the pages (`qi users set-password`); None: no password yet.
     password_hash: str | None = Field(default=None, max_length=_PASSWORD_HASH)
 
 
 class ApiUserPublic(ApiUserBase):
     id: int
+    disabled_at: datetime | None = None
 
 
 class ApiTokenBase(SQLModel):
     prefix: str = Field(max_length=_TOKEN_PREFIX, index=True)  # shown to identify the token
     created_at: datetime
+    expires_at: datetime
     revoked_at: datetime | None = None
 
 
@@ -309,3 +336,36 @@ class WebSession(SQLModel, table=True):
     last_seen_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+
+
+class AccountAction(StrEnum):
+    USER_ADDED = "user_added"
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    ROLE_CHANGED = "role_changed"
+    TOKEN_ISSUED = "token_issued"
+    TOKEN_ROTATED = "token_rotated"
+    TOKEN_REVOKED = "token_revoked"
+    PASSWORD_SET = "password_set"
+    SIGNED_IN = "signed_in"
+    SIGNED_OUT = "signed_out"
+
+
+class AccountEventBase(SQLModel):
+    at: datetime
+    operator: str = Field(max_length=_PERSON)  # the OS user who ran the `qi` command
+    action: AccountAction = Field(sa_type=String(24))
+    user_name: str = Field(max_length=_PERSON, index=True)  # whose account changed
+    detail: str = Field(max_length=_ACCOUNT_DETAIL)  # roles, token prefixes, dates: no secret
+
+
+class AccountEvent(AccountEventBase, table=True):
+    """Append-only: one row per account change, written in the change's own transaction. No
+    foreign key: the history of a user outlives anything done to their row."""
+
+    __tablename__ = "account_event"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class AccountEventPublic(AccountEventBase):
+    id: int

@@ -9,6 +9,9 @@ from models.commands import Event
 
 COORDINATOR = "c.okafor"
 DEAN = "dean.patel"
+# The e-mails of their accounts, which the service puts on the commands they send.
+EMAILS = {COORDINATOR: "c.okafor@quality.example.nhs.uk", DEAN: "dean.patel@quality.example.nhs.uk"}
+LEAD_EMAIL = "dme@northshire.example.nhs.uk"  # the provider's lead, Dr Morgan Hale
 
 
 def today() -> date:
@@ -23,7 +26,7 @@ def start_request(type_code: str = "urgent_risk_review", **overrides: Any) -> di
             "name": "Northshire Hospitals NHS Trust",
             "site": "Northshire General, Emergency Department",
             "lead_name": "Dr Morgan Hale",
-            "lead_email": "dme@northshire.example.nhs.uk",
+            "lead_email": LEAD_EMAIL,
         },
         "concern": {
             "likelihood": 4,
@@ -32,7 +35,7 @@ def start_request(type_code: str = "urgent_risk_review", **overrides: Any) -> di
             "summary": "Supervision gaps reported on night shifts",
         },
         "coordinator": COORDINATOR,
-        "coordinator_email": "c.okafor@quality.example.nhs.uk",
+        "coordinator_email": EMAILS[COORDINATOR],
     }
     request.update(overrides)
     return request
@@ -60,6 +63,21 @@ def urgent_panel() -> dict[str, Any]:
             member("Lee Lay", "lay_representative"),
         ],
     }
+
+
+def provider_lead(conflict: str = "none") -> dict[str, Any]:
+    """The provider's lead as a panel member, under a name typed differently from theirs."""
+    return {**member("Dr M. Hale", "provider_executive", conflict=conflict), "email": LEAD_EMAIL}
+
+
+def with_lead_on_panel(conflict: str = "none") -> dict[str, Any]:
+    panel = urgent_panel()
+    return {**panel, "members": [*panel["members"], provider_lead(conflict)]}
+
+
+def signed_in(payload: dict[str, Any]) -> dict[str, Any]:
+    """The command as the service sends it: with the e-mail of its sender's account."""
+    return {**payload, "actor_email": EMAILS[payload["actor"]]}
 
 
 def meeting(held_on: date | None = None, **overrides: Any) -> dict[str, Any]:
@@ -117,6 +135,22 @@ URGENT_PATH: list[tuple[Event, dict[str, Any]]] = [
     ),
     (Event.approve_closure, {"actor": DEAN, "role": "dean"}),
     (Event.close, {"actor": COORDINATOR}),
+]
+
+
+# Accepted before the rules comparing people: the provider's lead sits on the panel with no
+# conflict declared, and the coordinator approves closure under their own user name.
+LEAD_UNDECLARED_PATH: list[tuple[Event, dict[str, Any]]] = [
+    (Event.convene_panel, with_lead_on_panel()),
+    *URGENT_PATH[1:6],
+    (Event.approve_closure, {"actor": COORDINATOR, "role": "dean"}),
+    URGENT_PATH[7],
+]
+# The happy path as the service sends it, each command with its sender's e-mail, and the
+# provider's lead on the panel with the conflict declared (managed).
+SIGNED_IN_PATH: list[tuple[Event, dict[str, Any]]] = [
+    (event, signed_in(payload))
+    for event, payload in [(Event.convene_panel, with_lead_on_panel("managed")), *URGENT_PATH[1:]]
 ]
 
 

@@ -36,7 +36,7 @@ async def settled(
 ) -> None:
     """Return once the read model holds every audit entry the workflow has now and no message
     of the intervention waits for delivery; fail after `within` seconds."""
-    version = len((await service.status(intervention_id)).data.audit)
+    version = (await service.status(intervention_id)).data.last_seq
     for _ in range(int(within / 0.02)):
         if await asyncio.to_thread(_caught_up, engine, intervention_id, version):
             return

@@ -97,9 +97,12 @@ async def send(key: str, intervention_id: str, message: Message, summary: str) -
     )
 
 
-async def project(changes: ProjectChanges, *, within: timedelta | None = None) -> None:
-    """Record `changes`; retried until they land, or until `within` has passed."""
-    await workflow.execute_activity(
+def project(
+    changes: ProjectChanges, *, within: timedelta | None = None
+) -> workflow.ActivityHandle[None]:
+    """Record `changes`; retried until they land, or until `within` has passed. Awaiting the
+    handle is awaiting the activity; cancelling it cancels the activity."""
+    return workflow.start_activity(
         "project_changes",
         changes,
         start_to_close_timeout=_TIMEOUT,

@@ -7,13 +7,13 @@ reminder, escalation or nudge is due, and wakes early whenever a command changes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from models import commands as c
@@ -26,6 +26,15 @@ with workflow.unsafe.imports_passed_through():
     from models.lifecycle import Lifecycle
     from models.messages import notice_message, unaddressed
     from models.outbox import NoteResend, message_name
+    from models.outside import (
+        CANCEL_REQUESTED,
+        OUTSIDE_ACTOR,
+        RESET,
+        ResetNote,
+        cancel_request_summary,
+        confidential_reason,
+        rebase,
+    )
     from models.registry import (
         COMMANDS,
         CommandSpec,
@@ -33,11 +42,13 @@ with workflow.unsafe.imports_passed_through():
         apply_command,
         deadlines_met,
         deadlines_started,
+        independence_problems,
     )
     from models.schedule import RESEND, SYSTEM_ACTOR, Notice, NoticeKind
     from models.status import CommandResult, InterventionStatus, describe
     from workflows import effects, monitoring
-    from workflows.planners import AfterReply, Planner, RoundTrips
+    from workflows.planners import CANCEL_REQUESTS_NOTED, AfterReply, Planner, RoundTrips
+    from workflows.sealing import require_sealed
 
 __all__ = ["InterventionWorkflow"]
 
@@ -50,6 +61,21 @@ EFFECTS_AFTER_REPLY = "effects-after-reply"
 # An escalation to a quality lead or dean with no address is noted in the audit, not sent to
 # the coordinator instead; histories from before this sent it, and replay the same.
 UNADDRESSED_NOT_SENT = "unaddressed-escalations-not-sent"
+# Rules comparing people (`independence` in the registry: the panel against the provider's
+# lead, the sender against an action's owner or the coordinator) arrived after interventions
+# that hold commands they would refuse: a panel with the lead on it undeclared, a closure
+# approved under the coordinator's own user name. They read panel data and user names every
+# command had, so whether a command carries `actor_email` cannot tell old from new; the patch
+# can. Validators never run on replay, so they hold every new command to the rules, in every
+# intervention; handlers re-check them only in runs begun since the patch, and replay the
+# commands of older runs as they were accepted.
+INDEPENDENCE_BY_IDENTITY = "independence-by-identity"
+# A start must come sealed by the service (`models.sealing`); runs started before this took
+# their input as it came, and replay the same.
+SEALED_STARTS = "starts-sealed-by-the-service"
+# CANCEL_REQUESTS_NOTED (in planners.py, which also hands over again a projection the request
+# cancelled): a cancellation request made in Temporal is noted in the audit and the intervention
+# carries on; histories from before ended there.
 
 
 def _refusal(error: ProblemError) -> ApplicationError:
@@ -74,9 +100,15 @@ class InterventionWorkflow:
         self._after_reply: AfterReply | None = None
         self._timer: asyncio.Future[None] | None = None
         self._timer_due: datetime | None = None
+        # Decided once, first of all, so a run replays with the answer it had (a later first
+        # call would be replayed at an older command, and answer otherwise).
+        self._independence = workflow.patched(INDEPENDENCE_BY_IDENTITY)
+        self._cancel_noted = False
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:
+        if workflow.patched(SEALED_STARTS):
+            require_sealed(start)  # before anything is planned, recorded or sent
         await self._choose_planner(start)
         if start.resume_from is None:
             problems = start_problems(start)
@@ -88,10 +120,10 @@ class InterventionWorkflow:
         else:
             self._notices = await self._planner.notices(self._data, self._today())
         while not self._finished():
-            await self._next()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._carry_on(self._next)
+        await self._carry_on(lambda: workflow.wait_condition(workflow.all_handlers_finished))
         while self._after_reply is not None and self._after_reply.pending:
-            await self._hand_over(self._after_reply)
+            await self._carry_on(self._hand_over_now)
         if not self._data.state.terminal:
             workflow.continue_as_new(self._start.model_copy(update={"resume_from": self._data}))
         return self.status()
@@ -105,9 +137,42 @@ class InterventionWorkflow:
         if holidays is None:  # started before workflows carried their calendar
             holidays = await effects.bank_holidays(self._data.started_at.year)
             self._start = start.model_copy(update={"bank_holidays": holidays})
-        recorded = len(start.resume_from.audit) if start.resume_from else 0
+        recorded = start.resume_from.last_seq if start.resume_from else 0
         self._after_reply = AfterReply(holidays.calendar(), recorded=recorded)
         self._planner = self._after_reply
+
+    async def _carry_on(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run one step of the main loop. A cancellation request made in Temporal, outside the
+        service, does not end the intervention (only `cancel` does, with a reason, before any
+        meeting): it is noted in the audit and the step is run again."""
+        while True:
+            try:
+                await step()
+                return
+            except (Exception, asyncio.CancelledError) as error:
+                if not self._cancel_requested(error):
+                    raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # caught: the next await must not be cancelled again
+            await self._note_cancel_request()
+
+    def _cancel_requested(self, error: BaseException) -> bool:
+        """Whether `error` is Temporal delivering a cancellation request not yet noted (once
+        noted, a cancellation is the worker evicting the workflow, and must go through)."""
+        if self._cancel_noted or not is_cancelled_exception(error):
+            return False
+        return (workflow.cancellation_reason() is not None
+                and workflow.patched(CANCEL_REQUESTS_NOTED))
+
+    async def _note_cancel_request(self) -> None:
+        self._cancel_noted = True
+        async with self._lock:
+            data = self._data
+            self._audit(data, CANCEL_REQUESTED, OUTSIDE_ACTOR, data.state,
+                        confidential_reason(workflow.cancellation_reason()),
+                        cancel_request_summary(data.state))
+            await self._replan_and_publish(None, announce=False)
 
     async def _next(self) -> None:
         if self._after_reply is None:
@@ -139,28 +204,60 @@ class InterventionWorkflow:
                         f"message {name} queued again ({note.was.value} after "
                         f"{note.attempts} attempts)")
             await self._replan_and_publish(None, announce=False)
-            return len(self._data.audit)
+            return self._data.last_seq
 
     @note_resend.validator
     def _check_resend(self, note: NoteResend) -> None:
+        require_sealed(note)
         if not note.key.startswith(f"{self._data.intervention_id}:"):
             raise ValueError(f"message {note.key} is not one of this intervention's")
 
+    @workflow.update(name="note_reset")
+    async def note_reset(self, note: ResetNote) -> int:
+        """The service noticed that Temporal reset this workflow: note it in the audit (once per
+        reset) and number what follows after the entries the read model holds, recording it all
+        again. Returns the note's entry number."""
+        await workflow.wait_condition(lambda: self._started)
+        async with self._lock:
+            noted = [e.seq for e in self._data.audit if e.command == RESET and e.at == note.at]
+            if noted:
+                return noted[0]
+            rebased = rebase(self._data.audit, note, self._data.state)
+            self._data = self._data.model_copy(update={"audit": rebased.audit})
+            if self._after_reply is not None:
+                self._after_reply.rebase(rebased.renumbered)
+            await self._replan_and_publish(None, announce=False)
+            return rebased.entry.seq
+
+    @note_reset.validator
+    def _check_reset(self, note: ResetNote) -> None:
+        if note.kept > self._data.last_seq:
+            raise ValueError(f"the read model shares {note.kept} audit entries with a workflow "
+                             f"that has {self._data.last_seq}: the note is about another run")
+
     # -- the one path every command takes ------------------------------------------------------
 
-    def _candidate(self, event: Event, cmd: c.Command) -> tuple[InterventionData, State]:
-        """The data and state the command would lead to; raises ProblemError if refused."""
+    def _candidate(
+        self, event: Event, cmd: c.Command, *, independence: bool
+    ) -> tuple[InterventionData, State]:
+        """The data and state the command would lead to; raises ProblemError if refused.
+        `independence`: whether the rules comparing people apply (see INDEPENDENCE_BY_IDENTITY)."""
         now = workflow.now()
         lifecycle = Lifecycle(self._data.state)
         if event not in lifecycle.allowed():
             problems = lifecycle.refusals(event, self._data, now.date())
             raise ProblemError(problems, ErrorType.COMMAND_REFUSED)
         candidate = apply_command(self._data, event, cmd, now)
+        people = independence_problems(event, candidate, cmd) if independence else []
+        if people:
+            problems = people + lifecycle.refusals(event, candidate, now.date())
+            raise ProblemError(problems, ErrorType.COMMAND_REFUSED)
         return candidate, lifecycle.fire(event, candidate, now.date())
 
     def _validate(self, event: Event, cmd: c.Command) -> None:
+        require_sealed(cmd)
         try:
-            self._candidate(event, cmd)
+            self._candidate(event, cmd, independence=True)
         except ProblemError as error:
             raise _refusal(error) from None
 
@@ -168,7 +265,7 @@ class InterventionWorkflow:
         await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             try:  # another command may have changed the data since validation
-                candidate, state = self._candidate(event, cmd)
+                candidate, state = self._candidate(event, cmd, independence=self._independence)
             except ProblemError as error:
                 raise _refusal(error) from None
             before = self._data
@@ -188,7 +285,7 @@ class InterventionWorkflow:
                 reference=candidate.reference,
                 command=event,
                 state=state,
-                seq=len(candidate.audit),
+                seq=candidate.last_seq,
                 allowed=Lifecycle(state).allowed(),
             )
 
@@ -290,7 +387,7 @@ class InterventionWorkflow:
     ) -> None:
         data.audit.append(
             AuditEntry(
-                seq=len(data.audit) + 1,
+                seq=data.last_seq + 1,
                 at=workflow.now(),
                 actor=actor,
                 command=command,
@@ -312,7 +409,7 @@ class InterventionWorkflow:
         workflow.set_current_details(
             monitoring.current_details(data, today, pending[0] if pending else None)
         )
-        key = f"{workflow.info().workflow_id}:{len(data.audit)}"
+        key = f"{workflow.info().workflow_id}:{data.last_seq}"
         await self._planner.record(f"{key}:record", data, today)
         if not announce:
             return
@@ -332,6 +429,10 @@ class InterventionWorkflow:
     async def _hand_over(self, after_reply: AfterReply) -> None:
         patience = timedelta(seconds=self._start.read_model_patience_seconds)
         await after_reply.hand_over(self._data, self._today(), patience, self._show_now)
+
+    async def _hand_over_now(self) -> None:
+        assert self._after_reply is not None
+        await self._hand_over(self._after_reply)
 
     def _show_now(self) -> None:
         self._show(monitoring.search_attribute_updates(self._data, self._today()))
@@ -362,8 +463,10 @@ class InterventionWorkflow:
             )
             self._timer_due = due_at
         wake = asyncio.ensure_future(workflow.wait_condition(woken))
-        await workflow.wait([self._timer, wake], return_when=asyncio.FIRST_COMPLETED)
-        wake.cancel()
+        try:
+            await workflow.wait([self._timer, wake], return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when a cancellation request interrupts the wait
+            wake.cancel()
 
     def _today(self) -> date:
         return workflow.now().date()

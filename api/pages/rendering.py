@@ -60,8 +60,7 @@ class Pages:
         nonce = secrets.token_urlsafe(18)
         html = self.environment.get_template(template).render(
             {**context, "cspNonce": nonce, "request_path": request.url.path})
+        # The API's security headers (`api.middleware`) come with it, but this policy for this
+        # page replaces their default one.
         return HTMLResponse(html, status_code=status_code, headers={
-            "Content-Security-Policy": content_security_policy(nonce),
-            "Referrer-Policy": "no-referrer",
-            "X-Content-Type-Options": "nosniff",
-        })
+            "Content-Security-Policy": content_security_policy(nonce)})

@@ -4,19 +4,27 @@ Every form carries a CSRF token, checked before its POST does anything: a signed
 its session's (`core.sessions.csrf_token`); the sign-in form's, before there is a session,
 matches a cookie of its own (`qi_sign_in`, sent back to /sign-in alone), which another site's
 page can neither read nor set. A wrong user name or password gets the same answer, after the
-same work (`core.sessions.sign_in`).
+same work (`core.sessions.sign_in`), and so does a disabled user's right one.
+
+A refused sign-in counts against its client in the API's throttle of failed authentication
+(`api.auth`), with the same limits as a refused token: past the limit, the sign-in page answers
+429 with `Retry-After` and says in its error summary how long to wait, and no password is
+checked until then.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from api.deps import SESSION_COOKIE, get_context, live_session
+from api.auth import SESSION_COOKIE, deny, live_session
+from api.context import get_context
 from api.pages.rendering import Pages
 from core.sessions import SessionPolicy, SignedIn, csrf_matches, end_session, sign_in
 from models.access import Operation, reach
@@ -77,7 +85,7 @@ def sign_in_page(request: Request) -> Response:
 
 
 def _sign_in_form(request: Request, name: str, field_errors: dict[str, str],
-                  status_code: int = 200) -> Response:
+                  status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     token = request.cookies.get(SIGN_IN_COOKIE) or secrets.token_urlsafe(32)
     errors = [{"text": text, "href": f"#{field}"} for field, text in field_errors.items()]
     context: dict[str, Any] = {"title": "Sign in", "name": name, "csrf_token": token,
@@ -86,13 +94,21 @@ def _sign_in_form(request: Request, name: str, field_errors: dict[str, str],
     if "form" in field_errors:  # not about one field: the summary links to the first
         errors[-1]["href"] = "#name"
     response = _pages(request).render(request, "sign_in.jinja", context, status_code)
+    response.headers.update(headers or {})
     _set_cookie(request, response, SIGN_IN_COOKIE, token, path="/sign-in", samesite="strict")
     return response
 
 
+def _wait(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
 @router.post("/sign-in")
-def sign_in_submit(request: Request, name: FormField = "", password: FormField = "",
-                   csrf_token: FormField = "") -> Response:
+async def sign_in_submit(request: Request, name: FormField = "", password: FormField = "",
+                         csrf_token: FormField = "") -> Response:
     name = name.strip()
     expected = request.cookies.get(SIGN_IN_COOKIE)
     if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
@@ -106,14 +122,26 @@ def sign_in_submit(request: Request, name: FormField = "", password: FormField =
     if field_errors:
         return _sign_in_form(request, name, field_errors, 400)
     context = get_context(request)
+    client = request.client.host if request.client else "-"
+    wait = context.throttle.retry_after(client)
+    if wait:
+        deny(request, None, f"too many failed authentications from {client}")
+        return _sign_in_form(
+            request, name,
+            {"form": "There have been too many failed attempts to sign in from your computer "
+             f"or network. Wait {_wait(wait)}, then try again."},
+            429, headers={"Retry-After": str(wait)})
     now = datetime.now(UTC)
     previous = request.cookies.get(SESSION_COOKIE)
-    session_id = sign_in(context.engine, name, password, SessionPolicy.of(context.settings), now)
+    session_id = await run_in_threadpool(sign_in, context.engine, name, password,
+                                         SessionPolicy.of(context.settings), now)
     if session_id is None:
+        context.throttle.fail(client)
+        deny(request, None, "wrong user name or password, or user disabled")
         return _sign_in_form(request, name,
                              {"form": "The user name or password is not right"}, 400)
     if previous:  # a new ID at every sign-in: one planted before it is worth nothing after
-        end_session(context.engine, previous, now)
+        await run_in_threadpool(end_session, context.engine, previous, now)
     response = _redirect("/")
     _set_cookie(request, response, SESSION_COOKIE, session_id)
     response.delete_cookie(SIGN_IN_COOKIE, path="/sign-in")

@@ -5,8 +5,9 @@ show what the workers sealed (`core.codec`), to users who may read every interve
 payload as Temporal's JSON has it (`metadata` values and `data` in base64). Browsers may call
 them only from the Web UI's origin (`QI_UI_ORIGIN`; `CodecCors`), with a bearer token or with
 the session of a user signed in at the API's /sign-in: the Web UI sends the browser's cookies
-(its codec setting `includeCredentials`). A session counts only on a request whose `Origin` is
-the Web UI's, so no other site's page can have payloads opened with a visitor's session.
+(its codec setting `includeCredentials`), and CORS allows credentials for that origin alone. A
+session counts only on a request whose `Origin` is the Web UI's (`api.auth.SessionOrTokenRoute`),
+so no other site's page can have payloads opened with a visitor's session.
 """
 
 from __future__ import annotations
@@ -21,19 +22,20 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload
 
-from api.auth import Caller, deny, permit
-from api.deps import Credentials, EngineDep, authenticated_user, get_context
+from api.auth import Caller, SessionOrTokenRoute, deny
+from api.context import get_context
+from api.deps import Reader
 from core.codec import SealError, SealingCodec
-from models.access import Operation
 from models.errors import ApiError, ErrorType, Problem
-from models.tables import ApiUserPublic
 from models.vocabulary import Reach
 
 __all__ = ["PREFIX", "CodecCors", "router"]
 
 PREFIX = "/codec"
 
-router = APIRouter(prefix=PREFIX, tags=["codec"])
+# Authenticated before the body is read: a bearer token, or the session cookie on a request
+# from the Web UI's origin.
+router = APIRouter(prefix=PREFIX, tags=["codec"], route_class=SessionOrTokenRoute)
 
 
 class CodecPayload(BaseModel):
@@ -75,17 +77,9 @@ def _codec(request: Request) -> SealingCodec:
     return codec
 
 
-def _codec_user(request: Request, credentials: Credentials, engine: EngineDep) -> ApiUserPublic:
-    from_web_ui = request.headers.get("origin") == get_context(request).settings.resolved_ui_origin
-    return authenticated_user(request, credentials, engine, session_cookie=from_web_ui)
-
-
-def _every_intervention(
-    request: Request, user: Annotated[ApiUserPublic, Depends(_codec_user)]
-) -> Caller:
+def _every_intervention(request: Request, caller: Reader) -> Caller:
     # A payload says nothing of whose it is: only those who may read every intervention may
     # have payloads opened (a provider lead may not).
-    caller = permit(request, user, Operation.read)
     if caller.reach is not Reach.all:
         deny(request, caller.user, "codec needs read access to every intervention")
         raise ApiError([Problem(field="role", rule=f"a {caller.user.role.value} may not use "

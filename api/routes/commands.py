@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel
 
-from api.auth import Caller
+from api.auth import AuthenticatedRoute, Caller
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
 from core.interventions import Interventions
 from models.access import approver_role
@@ -26,7 +26,8 @@ from models.status import CommandResult
 
 __all__ = ["router", "slug"]
 
-router = APIRouter(prefix="/interventions", tags=["commands"])
+router = APIRouter(prefix="/interventions", tags=["commands"],
+                   route_class=AuthenticatedRoute)
 
 
 def slug(event: Event) -> str:
@@ -36,9 +37,11 @@ def slug(event: Event) -> str:
 async def _identity(
     caller: Caller, event: Event, intervention_id: str, service: Interventions
 ) -> dict[str, Any]:
-    """What the command carries of who sends it: the user's name, and for a closure approval
-    the approver role their account holds for this intervention's type."""
+    """What the command carries of who sends it: the user's name and e-mail, and for a closure
+    approval the approver role their account holds for this intervention's type."""
     identity: dict[str, Any] = {"actor": caller.user.name}
+    if caller.user.email is not None:  # the rules that compare people use it
+        identity["actor_email"] = caller.user.email
     if event is Event.approve_closure:
         kind = (await service.status(intervention_id)).data.type
         role = approver_role(caller.user.role, kind.closure_approver_roles)

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
+from api.auth import AuthenticatedRoute
 from api.deps import EngineDep, Exporter
 from api.routes.interventions import Filters, scoped_filters
 from core.read_model import MAX_PAGE, ActionListed, list_actions, list_interventions
@@ -20,7 +21,7 @@ from models.tables import InterventionPublic
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], route_class=AuthenticatedRoute)
 
 # A spreadsheet runs a cell starting with one of these as a formula; a quote makes it text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

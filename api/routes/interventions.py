@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from api.auth import AuthenticatedRoute, Caller
 from api.deps import (
     EngineDep,
     IdempotencyKey,
@@ -20,14 +21,16 @@ from api.deps import (
 )
 from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
 from models.bodies import StartBody
-from models.intervention import State
+from models.errors import Problem, ProblemError
+from models.intervention import StateFilter
 from models.preview import PlannedItem, preview_intervention
 from models.status import InterventionStatus
 from models.tables import AuditEntryPublic, InterventionPublic
 
 __all__ = ["InterventionPage", "ListFilters", "router"]
 
-router = APIRouter(prefix="/interventions", tags=["interventions"])
+router = APIRouter(prefix="/interventions", tags=["interventions"],
+                   route_class=AuthenticatedRoute)
 
 # Far past any real list, and inside every database's integer range.
 MAX_OFFSET = 1_000_000_000
@@ -43,7 +46,9 @@ class InterventionPage(BaseModel):
 class ListFilters(BaseModel):
     """Filters shared by the list and the exports; they combine with AND."""
 
-    state: State | None = None
+    state: StateFilter | None = Field(
+        None, description="A lifecycle state, or ended_outside: ended in Temporal, outside the "
+        "service")
     type: str | None = Field(None, max_length=200, description="Type code")
     provider: str | None = Field(None, max_length=200, description="Provider code")
 
@@ -69,14 +74,33 @@ async def start_intervention(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InterventionStatus:
-    """Start an intervention, coordinated by the caller. With an `Idempotency-Key`, a retry
-    returns the same intervention, started once."""
-    request = {**body.model_dump(exclude_unset=True), "coordinator": caller.user.name}
+    """Start an intervention, coordinated by the caller (their account's e-mail is the
+    coordinator's). With an `Idempotency-Key`, a retry returns the same intervention, started
+    once."""
+    request = {**body.model_dump(exclude_unset=True), "coordinator": caller.user.name,
+               "coordinator_email": _coordinator_email(caller, body)}
     status = await service.start(
         request, request_id=idempotent_id(caller, "start", idempotency_key)
     )
     response.headers["Location"] = f"{router.prefix}/{status.data.intervention_id}"
     return status
+
+
+def _coordinator_email(caller: Caller, body: BaseModel) -> str:
+    """The caller's own e-mail: their account's; one given must be the same, and an account
+    without one must give it."""
+    given: str | None = getattr(body, "coordinator_email", None)
+    own = caller.user.email
+    if own is not None and given is not None and given.casefold() != own.casefold():
+        raise ProblemError([Problem(field="coordinator_email", rule="must be your own "
+                                    f"e-mail, {own}, as your account has it (or leave it out)")])
+    if own is None and given is None:
+        raise ProblemError([Problem(field="coordinator_email", rule="your account has no "
+                                    "e-mail: give yours, where the intervention's mail to its "
+                                    "coordinator will go")])
+    email = own or given
+    assert email is not None
+    return email
 
 
 @router.get("")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth import AuthenticatedRoute
 from api.deps import Credentials, CurrentUser, EngineDep
 from core.users import revoke_presented
 from models.tables import ApiUserPublic
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/me", tags=["account"])
+router = APIRouter(prefix="/me", tags=["account"], route_class=AuthenticatedRoute)
 
 
 @router.get("")

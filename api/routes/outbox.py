@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import AuthenticatedRoute
 from api.deps import EngineDep, Operator, ServiceDep
 from core.outbox import resend, undelivered
 from models.outbox import UNDELIVERED, OutboxEntry
@@ -14,7 +15,7 @@ from models.tables import NotificationStatus
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/outbox", tags=["outbox"])
+router = APIRouter(prefix="/outbox", tags=["outbox"], route_class=AuthenticatedRoute)
 
 
 @router.get("", response_model=list[OutboxEntry])

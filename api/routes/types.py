@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import AuthenticatedRoute
 from api.deps import CatalogueDep, Reader
 from models.catalogue import Catalogue, InterventionType
 from models.errors import ApiError, ErrorType, ProblemError
@@ -14,7 +15,7 @@ from models.preview import PlannedItem, preview_type
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/types", tags=["types"])
+router = APIRouter(prefix="/types", tags=["types"], route_class=AuthenticatedRoute)
 
 # Far enough either way for any real plan; the bank-holiday calendar is computed per year.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)

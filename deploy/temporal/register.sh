@@ -1,6 +1,8 @@
 #!/bin/sh
 # Creates the namespace (if missing) and the search attributes the interventions use.
 # Safe to run on every start: existing ones of the same type are left as they are.
+# The `temporal` CLI takes its client certificate from TEMPORAL_TLS_CLIENT_CERT_PATH and the
+# other TEMPORAL_TLS_* variables docker-compose.yml sets: the frontend admits no one without.
 set -eu
 
 : "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}" "${RETENTION:?}" "${SEARCH_ATTRIBUTES:?}"

@@ -1,7 +1,7 @@
 """Password sign-in for the pages: a user's argon2id hash, and browser sessions (hashed IDs).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2027-01-18
 
 Self-contained on purpose (no imports from `models`), like 0001.
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | Sequence[str] | None = "0004"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,11 +4,15 @@ shares one set per module (`module_api`) because it sends hundreds of requests."
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,7 @@ USERS: dict[str, tuple[Role, str | None]] = {
     VIEWER: (Role.viewer, None),
 }
 MAX_BODY_BYTES = 64 * 1024
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -65,12 +70,20 @@ class Api:
         if user is not None:
             headers["Authorization"] = f"Bearer {self.tokens[user]}"
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://qi.test", headers=headers
+            transport=httpx.ASGITransport(app=self.app), base_url=f"http://{TEST_HOST}",
+            headers=headers,
         )
 
 
-def settings() -> Settings:
-    return Settings(_env_file=None, api_max_body_bytes=MAX_BODY_BYTES)  # type: ignore[call-arg]
+# Allowed hosts in tests alone: the host of the tests' base URL, and Starlette's test client's.
+TEST_HOST = "qi.test"
+TEST_HOSTS = ["127.0.0.1", "localhost", TEST_HOST, "testserver"]
+OPERATOR = "test.operator"
+
+
+def settings(**values: Any) -> Settings:
+    values = {"api_max_body_bytes": MAX_BODY_BYTES, "allowed_hosts": TEST_HOSTS, **values}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @asynccontextmanager
@@ -84,8 +97,10 @@ async def running_api(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[A
                             refusals=counters, engine=engine)
     tokens = {}
     for name, (role, provider) in USERS.items():
-        add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider))
-        tokens[name] = issue_token(engine, name).token
+        add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider),
+                 operator=OPERATOR)
+        tokens[name] = issue_token(engine, name, lifetime=timedelta(days=1),
+                                   operator=OPERATOR).token
     codec = env.client.data_converter.payload_codec
     assert isinstance(codec, SealingCodec), "the test environment's client should seal"
     app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings(),
@@ -112,6 +127,24 @@ async def module_api(
 ) -> AsyncIterator[Api]:
     async with running_api(dev_env, tmp_path_factory.mktemp("api")) as running:
         yield running
+
+
+class Qi:
+    """`qi` as an operator runs it, against the read model at `database_url`, with no QI_
+    setting but that one (and what a test adds to `env`)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
+        self.env.update(QI_DATABASE_URL=database_url, PYTHONPATH=str(REPO))
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cli", *args], env=self.env, cwd=REPO,
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    def ok(self, *args: str) -> str:
+        done = self(*args)
+        assert done.returncode == 0, f"qi {' '.join(args)}: {done.stderr}"
+        return done.stdout
 
 
 def start_body(**overrides: Any) -> dict[str, Any]:

@@ -290,5 +290,5 @@ async def test_denials_are_logged_without_body_or_learner_data(
         "denied user=v.viewer role=viewer method=POST route=/interventions "
         "reason=role may not start",
         "denied user=- role=- method=GET route=/interventions/{intervention_id} "
-        "reason=no valid bearer token",
+        "reason=no bearer token",
     ]

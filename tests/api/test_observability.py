@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -133,3 +134,35 @@ async def test_readyz_names_what_is_away_and_recovers(
     assert "postgresql" not in down.text.lower()
     proxy.open()
     assert (await _ready_again(probed.http)).status_code == 200
+
+
+def _series(exposition: str) -> set[str]:
+    """Every series /metrics shows: a sample's name and labels."""
+    return {line.rsplit(" ", 1)[0] for line in exposition.splitlines()
+            if line and not line.startswith("#")}
+
+
+async def test_metric_series_do_not_grow_with_made_up_methods_or_paths(api: Api) -> None:
+    chance = random.Random(20270201)
+    methods = [f"M{chance.getrandbits(40):X}" for _ in range(200)]
+    paths = [f"/{chance.getrandbits(64):x}/{n}" for n in range(200)]
+    async with api.client(user=None) as anonymous:
+        # One request of each kind first, so the series they fold into exist.
+        await anonymous.request("MADEUP", "/interventions")
+        await anonymous.get("/warm/up")
+        await anonymous.get("/metrics")
+        before = _series((await anonymous.get("/metrics")).text)
+        made_up = [await anonymous.request(method, "/interventions") for method in methods]
+        unmatched = [await anonymous.get(path) for path in paths]
+        exposition = (await anonymous.get("/metrics")).text
+    after = _series(exposition)
+
+    assert {r.status_code for r in made_up} == {405}
+    assert {r.status_code for r in unmatched} == {404}
+    assert after == before
+    folded = {"method": "other", "route": "/interventions", "status": "405"}
+    assert _sample(exposition, "qi_api_requests_total", **folded) == 1 + len(methods)
+    assert _sample(exposition, "qi_api_requests_total", method="GET", route="unmatched",
+                   status="404") == 1 + len(paths)
+    assert not any(method in line for line in after for method in methods)
+    assert not any(path in line for line in after for path in paths)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,25 +14,8 @@ from api.app import create_app
 from core.database import make_engine
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
-from tests.api.conftest import assert_error, settings
+from tests.api.conftest import Qi, assert_error, settings
 from tests.processes import free_port
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Qi:
-    def __init__(self, database_url: str) -> None:
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("QI_")}
-        self.env.update(QI_DATABASE_URL=database_url, PYTHONPATH=str(REPO))
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cli", *args], env=self.env, cwd=REPO,
-                              capture_output=True, text=True, timeout=60, check=False)
-
-    def ok(self, *args: str) -> str:
-        done = self(*args)
-        assert done.returncode == 0, f"qi {' '.join(args)}: {done.stderr}"
-        return done.stdout
 
 
 @pytest.fixture
@@ -109,8 +89,8 @@ def test_users_list_shows_roles_and_providers(qi: Qi) -> None:
     qi.ok("users", "add", "lead.north", "--role", "provider_lead", "--provider", "RXX01")
 
     assert qi.ok("users", "list").splitlines() == [
-        "c.okafor\tcoordinator\t-\t-",
-        "lead.north\tprovider_lead\tRXX01\t-",
+        "c.okafor\tcoordinator\t-\t-\tenabled",
+        "lead.north\tprovider_lead\tRXX01\t-\tenabled",
     ]
 
 
@@ -123,7 +103,12 @@ def test_users_list_shows_roles_and_providers(qi: Qi) -> None:
         (("users", "add", "has space", "--role", "viewer"), 2, "name"),
         (("users", "add", "x", "--role", "admin"), 2, "admin"),
         (("tokens", "issue", "nobody"), 3, "no user 'nobody'"),
-        (("tokens", "revoke", "qi_nothing"), 3, "no live token"),
+        (("tokens", "revoke", "qi_nothing"), 3, "no token that starts with 'qi_nothing'"),
+        (("tokens", "rotate", "qi_nothing"), 3, "no token that starts with 'qi_nothing'"),
+        (("users", "disable", "nobody"), 3, "no user 'nobody'"),
+        (("users", "enable", "nobody"), 3, "no user 'nobody'"),
+        (("users", "set-role", "nobody", "--role", "viewer"), 3, "no user 'nobody'"),
+        (("users", "set-role", "x", "--role", "provider_lead"), 2, "provider_code"),
     ],
 )
 def test_bad_user_and_token_commands_fail_with_a_reason(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +19,13 @@ from jsonschema import Draft7Validator
 from cli import cli
 from core.settings import Settings
 from core.stack import search_attribute_types
-from tests.deploy.conftest import IMAGE_LOCKS, PROJECT_IMAGE, REPO, project_services
+from tests.deploy.conftest import (
+    IMAGE_LOCKS,
+    PROJECT_IMAGE,
+    REPO,
+    on_host,
+    qi_services,
+)
 
 # `$$` is a literal dollar; `${...}` and `$NAME` are interpolated by compose.
 _TOKEN = re.compile(r"\$\$|\$\{(?P<braced>[^}]*)\}|\$(?P<bare>[A-Za-z_]\w*)")
@@ -82,7 +89,7 @@ def test_schema_check_catches_a_misspelt_service_key(
 
 
 def test_every_project_command_is_a_qi_subcommand(compose: dict[str, Any]) -> None:
-    commands = {name: service["command"][0] for name, service in project_services(compose).items()}
+    commands = {name: service["command"][0] for name, service in qi_services(compose).items()}
 
     assert set(commands.values()) == {"migrate", "worker", "api"}
     known = cli.list_commands(click.Context(cli))  # commands load when used
@@ -132,16 +139,56 @@ def test_workers_can_be_scaled(compose: dict[str, Any]) -> None:
     assert worker["command"] == ["worker"]
 
 
+def published_beyond_loopback(compose: dict[str, Any]) -> list[str]:
+    """Every port a service publishes on an interface other than 127.0.0.1, in either syntax
+    (`[IP:]HOST:CONTAINER` or a mapping with `host_ip`), and every service on the host's
+    network, which publishes all it listens on."""
+    found = []
+    for name, service in compose["services"].items():
+        if service.get("network_mode") == "host":
+            found.append(f"{name}: network_mode host")
+        for port in service.get("ports", []):
+            if isinstance(port, dict):
+                host_ip = port.get("host_ip", "")
+            else:
+                text = _interpolate(str(port))
+                # An IPv6 host address is bracketed; otherwise IP:HOST:CONTAINER has three parts.
+                bracketed = re.match(r"^\[(?P<ip>[^]]*)\]:", text)
+                parts = text.split(":")
+                host_ip = bracketed["ip"] if bracketed else parts[0] if len(parts) == 3 else ""
+            if host_ip != "127.0.0.1":
+                found.append(f"{name}: {port}")
+    return found
+
+
 def test_only_the_user_facing_ports_are_published_and_only_on_localhost(
     compose: dict[str, Any],
 ) -> None:
-    services = compose["services"]
-    published = {name: s["ports"] for name, s in services.items() if "ports" in s}
+    published = {name for name, s in compose["services"].items() if s.get("ports")}
 
-    assert set(published) == {"temporal-ui", "api", "mailpit"}
-    for name, ports in published.items():
-        for port in ports:
-            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond localhost"
+    # The Web UI, the API and the mail catcher's page; never PostgreSQL or the frontend.
+    assert published == {"temporal-ui", "api", "mailpit"}
+    assert published_beyond_loopback(compose) == []
+
+
+@pytest.mark.parametrize("port", [
+    "8025:8025", "0.0.0.0:8025:8025", "[::]:8025:8025", "8025",
+    {"target": 8025, "published": "8025"}, {"target": 8025, "host_ip": "0.0.0.0"},
+])
+def test_a_port_published_on_every_interface_is_caught(
+    compose: dict[str, Any], port: str | dict[str, Any]
+) -> None:
+    opened = copy.deepcopy(compose)
+    opened["services"]["mailpit"]["ports"] = [port]
+
+    assert published_beyond_loopback(opened) == [f"mailpit: {port}"]
+
+
+def test_a_service_on_the_hosts_network_is_caught(compose: dict[str, Any]) -> None:
+    opened = copy.deepcopy(compose)
+    opened["services"]["postgres"]["network_mode"] = "host"
+
+    assert published_beyond_loopback(opened) == ["postgres: network_mode host"]
 
 
 def test_dependencies_wait_for_health_or_completion(compose: dict[str, Any]) -> None:
@@ -166,6 +213,7 @@ def test_the_workers_wait_for_migrations_registration_and_the_mail_catcher(
     assert depends == {
         "migrate": {"condition": "service_completed_successfully"},
         "temporal-register": {"condition": "service_completed_successfully"},
+        "certs": {"condition": "service_completed_successfully"},
         "mailpit": {"condition": "service_healthy"},
     }
     assert compose["services"]["migrate"]["command"] == ["migrate"]
@@ -174,7 +222,7 @@ def test_the_workers_wait_for_migrations_registration_and_the_mail_catcher(
 def test_one_migrate_step_runs_before_every_other_project_service(
     compose: dict[str, Any],
 ) -> None:
-    services = project_services(compose)
+    services = qi_services(compose)
     migrating = [name for name, service in services.items() if service["command"] == ["migrate"]]
 
     assert migrating == ["migrate"]
@@ -196,18 +244,28 @@ def test_registered_search_attributes_are_the_workflows(compose: dict[str, Any])
     assert pairs == search_attribute_types()
 
 
-@pytest.mark.parametrize("service", ["migrate", "worker", "api"])
-def test_project_settings_are_known_and_valid(compose: dict[str, Any], service: str) -> None:
-    environment = compose["services"][service]["environment"]
+@pytest.mark.parametrize(("service", "address"), [
+    ("migrate", None), ("worker", "temporal:7233"), ("api", "temporal:7233")])
+def test_project_settings_are_known_and_valid(
+    compose: dict[str, Any], made_certs: Path, service: str, address: str | None
+) -> None:
+    spec = compose["services"][service]
+    environment = spec["environment"]
     fields = {f"QI_{name.upper()}": name for name in Settings.model_fields}
 
     unknown = sorted(key for key in environment if key.startswith("QI_") and key not in fields)
     assert unknown == [], f"no such setting: {unknown}"
-    values = {fields[k]: _interpolate(str(v)) for k, v in environment.items() if k in fields}
+    values = {}
+    for key, value in environment.items():
+        if key in fields:
+            text = _interpolate(str(value))
+            # A file in the service's certificate folder: where the certs one-shot made it.
+            values[fields[key]] = on_host(spec, text, made_certs) or text
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     assert settings.database_url == "postgresql+psycopg://qi:example@postgres:5432/qi"
-    assert settings.temporal_address == "temporal:7233"
+    # Only the processes that call Temporal are told where it is (migrate never does).
+    assert settings.temporal_address == address
 
 
 def test_the_worker_mails_through_mailpit(compose: dict[str, Any]) -> None:
@@ -226,12 +284,13 @@ def test_the_worker_is_given_longer_to_stop_than_its_activities(compose: dict[st
 
 
 def test_mounted_files_are_in_the_repository(compose: dict[str, Any]) -> None:
-    sources = [
-        volume.split(":")[0]
+    mounted = [
+        _interpolate(volume).split(":")[0] if isinstance(volume, str) else volume["source"]
         for service in compose["services"].values()
         for volume in service.get("volumes", [])
-        if volume.startswith("./")
+        if isinstance(volume, str) or volume["type"] == "bind"
     ]
+    sources = [source for source in mounted if source.startswith("./")]
 
     assert sources
     assert [s for s in sources if not (REPO / s).exists()] == []

@@ -55,9 +55,9 @@ def test_list_with_an_unknown_state_names_the_option_and_the_states(qi: Qi) -> N
 
 def test_the_state_choices_are_the_lifecycle_states() -> None:
     from cli.interventions import STATES
-    from models.intervention import State
+    from models.intervention import Ended, State
 
-    assert tuple(State) == STATES
+    assert (*State, *Ended) == STATES
 
 
 def test_a_command_answers_to_either_spelling_and_help_teaches_its_format(qi: Qi) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Qi, RunningStack, StartStack, accepts_connections
 from tests.scenario import COORDINATOR, DEAN, today
 
@@ -166,6 +168,11 @@ def finish_review(qi: Qi, intervention_id: str) -> None:
     """Each step by the person whose part it is, each signed in as themselves."""
     agreed = command(qi, "agree-action-plan", intervention_id)
     assert agreed["state"] == "actions_tracked"
+    # The owner's own account, whatever its user name, may not accept their action.
+    owner = qi.signed_in("m.hale", email=OWNER_EMAIL.upper())
+    by_owner = owner("accept-action", intervention_id, "--action-id", "A1",
+                     "--evidence", "Rota published")
+    assert_refused(by_owner, 1, "A1", "signed in as m.hale with that e-mail")
     acceptor = qi.signed_in(ACCEPTOR)
     command(acceptor, "accept-action", intervention_id, "--action-id", "A1",
             "--evidence", "Rota for March published; audit shows full cover")
@@ -185,6 +192,7 @@ URGENT_TRAIL_TO_REPORT = [
 ]
 
 
+@pytest.mark.timeout(300)  # two `qi up`s and some 40 `qi` processes, one after another
 def test_urgent_review_driven_with_qi_survives_a_restart(qi: Qi, qi_up: StartStack) -> None:
     first = qi_up()
     assert "--role coordinator --email YOU@EXAMPLE.NHS.UK --login" in first.output

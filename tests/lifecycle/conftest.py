@@ -39,7 +39,7 @@ from models.intervention import (
     State,
 )
 from models.lifecycle import Lifecycle
-from models.registry import apply_command
+from models.registry import apply_command, independence_problems
 from models.vocabulary import (
     ConcernSource,
     ConflictStatus,
@@ -126,9 +126,18 @@ class Journey:
         self.now += timedelta(days=days)
 
     def attempt(self, event: Event, command: Command) -> InterventionData:
-        """The data after `command`, with its new state; raises `ProblemError` when refused."""
+        """The data after `command`, with its new state; raises `ProblemError` when refused
+        (the rules comparing people first, then the lifecycle's guards)."""
+        lifecycle = Lifecycle(self.data.state)
+        if event not in lifecycle.allowed():
+            raise ProblemError(lifecycle.refusals(event, self.data, self.today),
+                               ErrorType.COMMAND_REFUSED)
         after = apply_command(self.data, event, command, self.now)
-        state = Lifecycle(self.data.state).fire(event, after, self.today)
+        people = independence_problems(event, after, command)
+        if people:
+            raise ProblemError(people + lifecycle.refusals(event, after, self.today),
+                               ErrorType.COMMAND_REFUSED)
+        state = lifecycle.fire(event, after, self.today)
         return after.model_copy(update={"state": state})
 
     def do(self, event: Event, command: Command | None = None) -> State:

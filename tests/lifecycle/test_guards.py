@@ -10,7 +10,6 @@ import pytest
 
 from models.catalogue import Catalogue
 from models.commands import (
-    AcceptAction,
     ApproveClosure,
     ConvenePanel,
     Event,
@@ -508,18 +507,6 @@ def test_after_the_report_an_imr_action_still_cannot_predate_its_requirement(
             field="due_on",
             rule=f"action A1 cannot be due before its requirement was raised ({imr.raised_on})",
         )
-    ]
-
-
-@pytest.mark.parametrize("owner", ["dme@provider.example.nhs.uk", "DME@Provider.Example.NHS.uk"])
-def test_accept_refused_when_actor_is_the_actions_owner(urgent: Journey, owner: str) -> None:
-    urgent.reach(State.actions_tracked)
-    command = AcceptAction(actor=owner, action_id="A1", evidence="Rotas show named cover.")
-
-    problems = urgent.refused(Event.accept_action, command)
-
-    assert problems == [
-        Problem(field="actor", rule="action A1 must be accepted by someone other than its owner")
     ]
 
 

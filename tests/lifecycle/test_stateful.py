@@ -70,6 +70,7 @@ ACTION_PLAN_COMMANDS = [
 ]
 NAMES = ["Ann Chair", "Ben Expert", "Cal External", "Dee Lay", "Eve Faculty"]
 COORDINATOR = "qt.officer"
+COORDINATOR_EMAIL = "qt.officer@quality.example.nhs.uk"  # as tests/lifecycle/conftest.py has it
 OWNERS = ["dme@provider.example.nhs.uk", "coo@provider.example.nhs.uk"]
 
 picks = st.integers(0, 3)  # an index into the current findings, meetings or actions
@@ -189,10 +190,15 @@ class Draft:
         action_id = self.action_id()
         action = self.data.action(action_id)
         by_owner = action is not None and self.draw(st.booleans(), "by its owner")
+        capitals = self.draw(st.booleans(), "in capitals")
+        if self.draw(st.booleans(), "from an account with an e-mail"):
+            email = action.owner_email if action and by_owner else "quality.lead@example.nhs.uk"
+            return AcceptAction(actor="d.okafor" if by_owner else "quality.lead",
+                                actor_email=email.upper() if capitals else email,
+                                action_id=action_id, evidence="Audit of May rotas.")
         actor = action.owner_email if action and by_owner else "quality.lead"
-        if self.draw(st.booleans(), "in capitals"):
-            actor = actor.upper()
-        return AcceptAction(actor=actor, action_id=action_id, evidence="Audit of May rotas.")
+        return AcceptAction(actor=actor.upper() if capitals else actor, action_id=action_id,
+                            evidence="Audit of May rotas.")
 
     def transfer_action(self) -> Command:
         return TransferAction(
@@ -204,7 +210,10 @@ class Draft:
 
     def approve_closure(self) -> Command:
         role = self.draw(st.sampled_from(ApproverRole), "role")
-        return ApproveClosure(actor="approver", role=role)
+        actor = self.draw(st.sampled_from(["approver", COORDINATOR]), "actor")
+        email = self.draw(st.sampled_from([None, "approver@example.nhs.uk", COORDINATOR_EMAIL]),
+                          "actor_email")
+        return ApproveClosure(actor=actor, actor_email=email, role=role)
 
     def close(self) -> Command:
         return Close(actor=COORDINATOR)
@@ -234,10 +243,6 @@ def _requirements_resolved(data: InterventionData) -> None:
             if action.status is ActionStatus.ACCEPTED:
                 assert action.evidence
                 assert action.accepted_by is not None
-                assert action.accepted_by.casefold() not in {
-                    action.owner_email.casefold(),
-                    action.owner_name.casefold(),
-                }
             else:
                 assert action.status is ActionStatus.TRANSFERRED
                 assert action.transfer_reason
@@ -245,6 +250,21 @@ def _requirements_resolved(data: InterventionData) -> None:
     approval = data.closure_approval
     assert approval is not None
     assert approval.role in data.type.closure_approver_roles
+
+
+def _sent_by_someone_else(before: InterventionData, command: Command) -> None:
+    """The rules comparing people, stated independently of those that enforce them: checked
+    on every accepted acceptance and closure approval."""
+    if isinstance(command, AcceptAction):
+        action = before.action(command.action_id)
+        assert action is not None
+        assert (command.actor_email or "").casefold() != action.owner_email.casefold()
+        typed = {action.owner_email.casefold(), action.owner_name.casefold()}
+        assert command.actor.casefold() not in typed
+    coordinators_approve = ApproverRole.COORDINATOR in before.type.closure_approver_roles
+    if isinstance(command, ApproveClosure) and not coordinators_approve:
+        assert command.actor != before.coordinator
+        assert (command.actor_email or "").casefold() != before.coordinator_email.casefold()
 
 
 def test_every_command_has_a_random_draft() -> None:
@@ -279,6 +299,7 @@ def test_random_commands_never_break_the_lifecycle_invariants(
                 assert refused.problems, "a refusal must say why"
                 return
             assert not before.state.terminal, f"{event} accepted after {before.state}"
+            _sent_by_someone_else(before, command)
             if after.state is State.closed:
                 _requirements_resolved(after)
             if after.state is State.cancelled:

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from models.commands import (
+    AcceptAction,
     AddAction,
     Cancel,
     ConvenePanel,
@@ -172,3 +174,31 @@ def test_an_actor_with_spaces_is_refused() -> None:
     assert _errors(Cancel, {"actor": "Quality Team", "reason": "Resolved."}) == [
         (("actor",), "string_pattern_mismatch")
     ]
+
+
+def test_a_command_without_the_senders_email_is_the_payload_it_always_was() -> None:
+    before = b'{"actor":"qt.officer","reason":null,"action_id":"A1","evidence":"Rota"}'
+    (payload,) = pydantic_data_converter.payload_converter.to_payloads(
+        [AcceptAction(actor="qt.officer", action_id="A1", evidence="Rota")])
+
+    assert payload.data == before
+    (decoded,) = pydantic_data_converter.payload_converter.from_payloads([payload], [AcceptAction])
+    assert decoded.actor_email is None
+
+
+def test_a_command_carries_the_senders_email_through_its_payload() -> None:
+    command = AcceptAction(actor="qt.officer", actor_email="QT.Officer@quality.example.nhs.uk",
+                           action_id="A1", evidence="Rota")
+    converter = pydantic_data_converter.payload_converter
+
+    (decoded,) = converter.from_payloads(converter.to_payloads([command]), [AcceptAction])
+
+    assert decoded.actor_email == "QT.Officer@quality.example.nhs.uk"
+
+
+def test_the_senders_email_must_be_an_email() -> None:
+    with pytest.raises(ValidationError) as invalid:
+        AcceptAction(actor="qt.officer", actor_email="qt.officer", action_id="A1",
+                     evidence="Rota")
+
+    assert [error["loc"] for error in invalid.value.errors()] == [("actor_email",)]

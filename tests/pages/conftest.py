@@ -5,9 +5,10 @@ or reads an intervention), and in Chromium for what a person does."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,18 @@ from tests.environments import sealed
 PASSWORD = "correct horse battery staple"
 COORDINATOR, LEAD, VIEWER = "c.okafor", "lead.rxx01", "v.viewer"
 UI_ORIGIN = "http://127.0.0.1:8233"  # the default: http://127.0.0.1:QI_UI_PORT
+OPERATOR = "ops.admin"  # who runs `qi` in these tests
+
+
+def token_for(read_model: Engine, name: str) -> str:
+    return issue_token(read_model, name, lifetime=timedelta(days=1), operator=OPERATOR).token
 
 
 def add_with_password(read_model: Engine, name: str, role: Role = Role.coordinator,
                       provider: str | None = None, email: str | None = None) -> None:
-    add_user(read_model, ApiUserCreate(name=name, role=role, provider_code=provider, email=email))
-    set_password(read_model, name, PASSWORD, datetime.now(UTC))
+    add_user(read_model, ApiUserCreate(name=name, role=role, provider_code=provider, email=email),
+             operator=OPERATOR)
+    set_password(read_model, name, PASSWORD, datetime.now(UTC), operator=OPERATOR)
 
 
 def page_settings(**overrides: Any) -> Settings:
@@ -56,18 +63,20 @@ class Site:
                                  headers=headers)
 
 
-def build_site(read_model: Engine, **settings: Any) -> Site:
+def build_site(read_model: Engine, clock: Callable[[], float] = time.monotonic,
+               **settings: Any) -> Site:
     tokens = {}
     for name, role, provider in ((COORDINATOR, Role.coordinator, None),
                                  (LEAD, Role.provider_lead, "RXX01"),
                                  (VIEWER, Role.viewer, None)):
         add_with_password(read_model, name, role, provider, email=f"{name}@example.nhs.uk")
-        tokens[name] = issue_token(read_model, name).token
+        tokens[name] = token_for(read_model, name)
     codec = sealed().payload_codec
     assert isinstance(codec, SealingCodec)
     # The pages and the codec server call no Temporal: the app is built without a service.
     app = create_app(service=None, engine=read_model,  # type: ignore[arg-type]
-                     catalogue=load_catalogue(), settings=page_settings(**settings), codec=codec)
+                     catalogue=load_catalogue(), settings=page_settings(**settings), codec=codec,
+                     clock=clock)
     return Site(app=app, engine=read_model, tokens=tokens)
 
 

@@ -20,10 +20,10 @@ from core.sessions import (
     sign_in,
     signed_in,
 )
-from core.users import authenticate, issue_token
+from core.users import account_history, check_token, set_disabled
 from models.errors import ErrorType, ProblemError
-from models.tables import ApiUser, WebSession
-from tests.pages.conftest import PASSWORD, add_with_password
+from models.tables import AccountAction, ApiUser, WebSession
+from tests.pages.conftest import OPERATOR, PASSWORD, add_with_password, token_for
 
 POLICY = SessionPolicy(idle=timedelta(minutes=30), lifetime=timedelta(hours=12))
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -40,7 +40,7 @@ def test_the_right_password_starts_a_session_of_the_same_user_as_a_token(
     engine: Engine, user: str
 ) -> None:
     session_id = sign_in(engine, user, PASSWORD, POLICY, START)
-    token_user = authenticate(engine, issue_token(engine, user).token)
+    token_user = check_token(engine, token_for(engine, user), now=START).user
 
     assert session_id is not None
     live = signed_in(engine, session_id, POLICY, START)
@@ -63,7 +63,7 @@ def test_a_user_without_a_password_cannot_sign_in(engine: Engine) -> None:
     from models.tables import ApiUserCreate
     from models.vocabulary import Role
 
-    add_user(engine, ApiUserCreate(name="no.password", role=Role.viewer))
+    add_user(engine, ApiUserCreate(name="no.password", role=Role.viewer), operator=OPERATOR)
 
     assert sign_in(engine, "no.password", "", POLICY, START) is None
     assert sign_in(engine, "no.password", PASSWORD, POLICY, START) is None
@@ -140,7 +140,7 @@ def test_a_new_password_ends_every_session_and_the_old_one_stops_working(
     session_id = sign_in(engine, user, PASSWORD, POLICY, START)
     assert session_id is not None
 
-    set_password(engine, user, "a different long password", START)
+    set_password(engine, user, "a different long password", START, operator=OPERATOR)
 
     assert signed_in(engine, session_id, POLICY, START) is None
     assert sign_in(engine, user, PASSWORD, POLICY, START) is None
@@ -162,7 +162,7 @@ def test_a_bad_new_password_or_name_changes_nothing(
         before = db.exec(select(ApiUser.password_hash)).all()
 
     with pytest.raises(ProblemError) as raised:
-        set_password(engine, name, password, START)
+        set_password(engine, name, password, START, operator=OPERATOR)
 
     assert raised.value.error_type is error_type
     assert [p.field for p in raised.value.problems] == [field]
@@ -187,25 +187,67 @@ def test_an_old_hash_is_renewed_at_sign_in(engine: Engine, user: str) -> None:
     assert "m=19456,t=2,p=1" in renewed
 
 
-def test_an_account_marked_disabled_is_not_open(engine: Engine, user: str) -> None:
-    with session(engine) as db:
-        row = db.exec(select(ApiUser)).one()
-    assert account_open(row)
-    # Where the schema marks an account disabled (`disabled_at`), the one check refuses it.
-    row.__dict__["disabled_at"] = START
-    assert not account_open(row)
-
-
-def test_a_closed_account_neither_signs_in_nor_keeps_its_session(
-    engine: Engine, user: str, monkeypatch: pytest.MonkeyPatch
+def test_a_disabled_user_neither_signs_in_nor_keeps_their_session_until_enabled(
+    engine: Engine, user: str
 ) -> None:
     session_id = sign_in(engine, user, PASSWORD, POLICY, START)
     assert session_id is not None
+    with session(engine) as db:
+        assert account_open(db.exec(select(ApiUser)).one())
 
-    monkeypatch.setattr("core.sessions.account_open", lambda _user: False)
+    set_disabled(engine, user, True, operator=OPERATOR)
 
-    assert sign_in(engine, user, PASSWORD, POLICY, START) is None
+    with session(engine) as db:
+        assert not account_open(db.exec(select(ApiUser)).one())
     assert signed_in(engine, session_id, POLICY, START) is None
+    assert sign_in(engine, user, PASSWORD, POLICY, START) is None
+    with session(engine) as db:
+        assert len(db.exec(select(WebSession)).all()) == 1  # none started
+
+    set_disabled(engine, user, False, operator=OPERATOR)
+
+    # As with their tokens: a session neither expired nor revoked works again.
+    assert signed_in(engine, session_id, POLICY, START) is not None
+
+
+def _history(engine: Engine, name: str) -> list[tuple[str, AccountAction, str]]:
+    return [(e.operator, e.action, e.detail) for e in account_history(engine, name)]
+
+
+def test_a_password_a_sign_in_and_a_sign_out_are_in_the_account_history(
+    engine: Engine, user: str
+) -> None:
+    first = sign_in(engine, user, PASSWORD, POLICY, START)
+    second = sign_in(engine, user, PASSWORD, POLICY, START)
+    assert first is not None
+    assert second is not None
+    assert end_session(engine, first, START)
+    set_password(engine, user, "a different long password", START, operator=OPERATOR)
+
+    assert _history(engine, user) == [
+        (OPERATOR, AccountAction.USER_ADDED, "coordinator"),
+        (OPERATOR, AccountAction.PASSWORD_SET, "0 sessions ended"),
+        (user, AccountAction.SIGNED_IN, "session expires 2027-03-01 21:00 UTC"),
+        (user, AccountAction.SIGNED_IN, "session expires 2027-03-01 21:00 UTC"),
+        (user, AccountAction.SIGNED_OUT, "session of 2027-03-01 09:00 UTC"),
+        (OPERATOR, AccountAction.PASSWORD_SET, "1 session ended"),
+    ]
+    recorded = " ".join(e.detail for e in account_history(engine, user))
+    assert first not in recorded
+    assert PASSWORD not in recorded
+
+
+def test_refused_sign_ins_and_changes_are_not_in_the_account_history(
+    engine: Engine, user: str
+) -> None:
+    before = _history(engine, user)
+
+    assert sign_in(engine, user, "not the password", POLICY, START) is None
+    assert not end_session(engine, "never-a-session", START)
+    with pytest.raises(ProblemError):
+        set_password(engine, user, "too short", START, operator=OPERATOR)
+
+    assert _history(engine, user) == before
 
 
 def test_the_csrf_token_is_the_sessions_own() -> None:

@@ -12,24 +12,31 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from temporalio.api.common.v1 import Payload
 
 from core import passwords
+from core.users import account_history, set_disabled
+from models.tables import AccountAction
 from tests.environments import sealed
 from tests.pages.conftest import (
     COORDINATOR,
     LEAD,
+    OPERATOR,
     PASSWORD,
     UI_ORIGIN,
     VIEWER,
     Site,
+    build_site,
     csrf_of,
     sign_in,
     title_of,
     titled,
 )
 
+# What the API's middleware sends with every response (api.middleware), but its default policy.
+_API_SECURITY_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff",
+                         "x-frame-options": "DENY", "referrer-policy": "no-referrer"}
 _SUMMARY_LINK = r'<a href="(#\w+)"\s*>\s*([^<]+?)\s*</a>'
 SECRET = Payload(metadata={"encoding": b"json/plain"}, data=b'"Night-time supervision rota"')
 
@@ -162,7 +169,9 @@ async def test_signing_in_sets_a_session_cookie_and_lands_on_the_start_page(site
     assert f"{UI_ORIGIN}/namespaces/default/workflows" in home.text
 
 
-async def test_over_https_the_session_cookie_is_secure(site: Site) -> None:
+async def test_over_https_the_session_cookie_is_secure(sqlite_engine: Engine) -> None:
+    # Deployed behind its own name, which the operator adds to QI_ALLOWED_HOSTS.
+    site = build_site(sqlite_engine, allowed_hosts=["qi.example.nhs.uk"])
     async with site.browser("https://qi.example.nhs.uk") as browser:
         signed = await sign_in(browser)
 
@@ -365,3 +374,136 @@ async def test_every_asset_a_page_names_is_served_from_the_service(site: Site) -
     assert {path: r.status_code for path, r in served.items()} == dict.fromkeys(served, 200)
     assert served["/assets/pages.min.css"].headers["content-type"].startswith("text/css")
     assert "https://" not in styles  # no font, image or anything else from elsewhere
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> _Clock:
+    return _Clock()
+
+
+@pytest.fixture
+def throttled_site(sqlite_engine: Engine, clock: _Clock) -> Site:
+    return build_site(sqlite_engine, clock=clock, auth_failure_limit=3,
+                      auth_failure_window_seconds=90)
+
+
+async def test_refused_sign_ins_are_throttled_and_the_page_says_how_long_to_wait(
+    throttled_site: Site, clock: _Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counting = _CountingHasher(passwords._HASHER)
+    monkeypatch.setattr(passwords, "_HASHER", counting)
+    async with throttled_site.browser() as browser:
+        refused = [await sign_in(browser, COORDINATOR, "not the password at all")
+                   for _ in range(3)]
+        clock.now += 30
+        held = await sign_in(browser)  # the right password, but too late
+        checked = counting.verified
+        clock.now += 59
+        still = await sign_in(browser)
+        clock.now += 1
+        let_in = await sign_in(browser)
+
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert held.status_code == 429
+    assert held.headers["retry-after"] == "60"
+    assert checked == 3  # no password is checked while the client waits
+    assert title_of(held) == titled("Sign in", error=True)
+    assert re.findall(_SUMMARY_LINK, held.text) == [(
+        "#name", "There have been too many failed attempts to sign in from your computer or "
+        "network. Wait 1 minute, then try again.")]
+    assert "qi_session" not in held.headers.get("set-cookie", "")
+    assert (still.status_code, still.headers["retry-after"]) == (429, "1")
+    assert "Wait 1 second, then try again." in still.text
+    assert let_in.status_code == 303
+
+
+async def test_refused_tokens_and_refused_sign_ins_count_against_one_client(
+    throttled_site: Site
+) -> None:
+    async with throttled_site.browser(Authorization="Bearer qi_not-a-token") as api:
+        assert [(await api.get("/me")).status_code for _ in range(2)] == [401, 401]
+    async with throttled_site.browser() as browser:
+        refused = await sign_in(browser, COORDINATOR, "not the password at all")
+        held = await sign_in(browser)
+    async with throttled_site.browser(
+            Authorization=f"Bearer {throttled_site.tokens[COORDINATOR]}") as api:
+        token_held = await api.get("/me")
+
+    assert refused.status_code == 400
+    assert held.status_code == 429
+    assert token_held.status_code == 429
+    assert int(token_held.headers["retry-after"]) > 0
+
+
+async def test_a_disabled_user_cannot_sign_in_and_their_session_stops_at_once(
+    site: Site
+) -> None:
+    body = await _sealed_secret()
+    async with site.browser() as browser:
+        await sign_in(browser, VIEWER)
+        assert (await browser.get("/")).status_code == 200
+        set_disabled(site.engine, VIEWER, True, operator=OPERATOR)
+        home = await browser.get("/")
+        codec = await browser.post("/codec/decode", json=body, headers={"Origin": UI_ORIGIN})
+    async with site.browser() as browser:
+        refused = await sign_in(browser, VIEWER)
+
+    assert home.status_code == 303
+    assert home.headers["location"] == "/sign-in"
+    assert codec.status_code == 401
+    assert "Night-time" not in codec.text
+    # The same answer as a wrong password: nothing says the password was right.
+    assert refused.status_code == 400
+    assert re.findall(_SUMMARY_LINK, refused.text) == [
+        ("#name", "The user name or password is not right")]
+    assert "qi_session" not in refused.headers.get("set-cookie", "")
+
+
+async def test_signing_in_and_out_through_the_pages_is_in_the_account_history(
+    site: Site
+) -> None:
+    async with site.browser() as browser:
+        await sign_in(browser, COORDINATOR, "not the password at all")
+        await sign_in(browser)
+        home = await browser.get("/")
+        await browser.post("/sign-out", data={"csrf_token": csrf_of(home)})
+
+    actions = [(e.operator, e.action) for e in account_history(site.engine, COORDINATOR)]
+    assert actions[-2:] == [(COORDINATOR, AccountAction.SIGNED_IN),
+                            (COORDINATOR, AccountAction.SIGNED_OUT)]
+    assert AccountAction.SIGNED_IN not in [a for _, a in actions[:-2]]
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/signed-out", "/"])
+async def test_the_pages_keep_their_policy_and_get_every_other_security_header(
+    site: Site, path: str
+) -> None:
+    async with site.browser() as browser:
+        if path == "/":
+            await sign_in(browser)
+        page = await browser.get(path)
+
+    assert page.status_code == 200
+    assert "script-src 'self' 'nonce-" in page.headers["content-security-policy"]
+    assert page.headers.get_list("content-security-policy") == [
+        page.headers["content-security-policy"]]
+    for name, value in _API_SECURITY_HEADERS.items():
+        assert page.headers.get_list(name) == [value], name
+
+
+async def test_the_pages_answer_only_the_allowed_hosts(site: Site) -> None:
+    async with site.browser("http://qi.attacker.example") as browser:
+        page = await browser.get("/sign-in")
+    async with site.browser("http://localhost:8000") as browser:
+        local = await browser.get("/sign-in")
+
+    assert page.status_code == 400
+    assert local.status_code == 200

@@ -26,6 +26,7 @@ TABLES = {
     "notification",
     "api_user",
     "api_token",
+    "account_event",
     "reference_counter",
     "intervention_reference",
     "web_session",

@@ -1,9 +1,10 @@
 """A data folder written by an earlier release carries on under the code checked out.
 
 The archive (made by tests/upgrade/make_fixture.py with the release it is named after) holds
-interventions in every state, one paused, one escalated and one with a meeting booked. The
-embedded stack starts on it as `qi up` does; every intervention is still there in its state,
-and every open one is driven to closed through the facade.
+interventions in every state, one paused, one escalated and one with a meeting booked, all
+started before payloads were sealed. The embedded stack starts on it as `qi up` does; every
+intervention is still there in its state, every open one refuses a command forged at the
+Temporal port (leaving no event), and is driven to closed through the facade.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from pathlib import Path
 import pytest
 
 from core.read_model import list_interventions
+from models.commands import Command
 from models.intervention import State
+from models.sealing import Unsealed, refusal
 from tests import scenario
+from tests.history import idle
+from tests.temporal_cli import history_events, temporal
 from tests.upgrade.driving import Entry, close_all
 from tests.upgrade.stack import Stack, embedded_stack
 
@@ -68,6 +73,18 @@ def test_an_archive_of_this_release_is_committed() -> None:
     assert {"paused", "escalated", "meeting_booked"} <= labels
 
 
+async def _forged_commands_are_refused(stack: Stack, entries: list[Entry]) -> None:
+    address = f"127.0.0.1:{stack.settings.temporal_port}"
+    forged = json.dumps({"actor": "dean.forged", "level": "dean", "reason": "Forged by hand"})
+    for entry in entries:
+        await idle(stack.client, entry.intervention_id)
+        before = await history_events(address, entry.intervention_id)
+        sent = await temporal(address, "workflow", "update", "execute", "-w",
+                              entry.intervention_id, "--name", "escalate", "--input", forged)
+        assert refusal(Command, Unsealed.not_sealed) in sent.stderr, (entry.label, sent.stderr)
+        assert await history_events(address, entry.intervention_id) == before, entry.label
+
+
 @pytest.mark.timeout(60)
 async def test_interventions_carry_on_after_an_upgrade_in_place(upgraded: Upgraded) -> None:
     stack, entries = upgraded.stack, upgraded.entries
@@ -86,6 +103,9 @@ async def test_interventions_carry_on_after_an_upgrade_in_place(upgraded: Upgrad
         assert status.data.state is entry.state, entry.label
         assert (status.data.paused_since is not None) is entry.paused, entry.label
 
+    # Started before sealing, each refuses a command forged at the Temporal port as a new one
+    # does, and takes the service's sealed commands.
+    await stack.run(_forged_commands_are_refused(stack, open_ones))
     today = scenario.today()
     await stack.run(close_all(stack.service, open_ones, today))
 

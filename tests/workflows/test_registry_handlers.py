@@ -18,8 +18,11 @@ async def test_every_registered_command_is_an_update_of_the_running_workflow(dev
     updates = {u.name: u.description for u in metadata.definition.update_definitions}
     assert set(COMMANDS) == set(Event)
     assert {spec.name for spec in COMMANDS.values()} <= set(updates)
-    # Besides the commands: the start's own update, and an operator's resent-message note.
-    assert set(updates) - {spec.name for spec in COMMANDS.values()} == {"planned", "note_resend"}
+    # Besides the commands: the start's own update, an operator's resent-message note, and the
+    # service's note of a reset made in Temporal.
+    assert set(updates) - {spec.name for spec in COMMANDS.values()} == {
+        "planned", "note_resend", "note_reset"
+    }
     assert all(updates[spec.name] == spec.summary for spec in COMMANDS.values())
 
 

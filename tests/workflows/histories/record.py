@@ -14,9 +14,25 @@ file per run: `<name>.json` for the first, `<name>_run2.json` and so on for the 
   rescheduled and the clock paused and resumed.
 - `continue_as_new_v1`: an intervention started with a small `continue_as_new_after_events`,
   so its first run ends in continue-as-new and a second run resumes from the handed-over state.
+- `lead_undeclared_v2`: an Urgent Risk Review whose panel has the provider's lead on it with no
+  conflict declared, and whose closure the coordinator approves: what the rules comparing
+  people refuse since the "independence-by-identity" patch, accepted before it.
+- `signed_in_review_v3`: an Urgent Risk Review whose every command carries its sender's e-mail,
+  as the service sends them, with the provider's lead on the panel as a managed conflict.
 
-The `_v1` files were recorded by release 0.1.0 and the `_v2` files after the
-"effects-after-reply" patch; both must replay with the code checked out.
+- `outside_changes_v4`: changes made in Temporal outside the service. Its first run takes a
+  cancellation request (noted, and the intervention carries on) and is then reset with the
+  `temporal` CLI to its first workflow task, dropping the commands that followed; the second
+  run takes a command whose audit number the read model holds for another step, is told of the
+  reset by the worker's sweep (`note_reset`, renumbering that entry) and goes on to closed.
+
+The `_v1` files were recorded by release 0.1.0, the `_v2` files after the
+"effects-after-reply" patch and the `_v3` files after "independence-by-identity", all with
+payloads in the clear. Of the `_v4` files, `urgent_review_v4` and `continue_as_new_v4` were
+recorded after "starts-sealed-by-the-service", sealed with the test-only keys in `keys.json`
+beside them (a start or command not sealed by the service is refused since), and
+`outside_changes_v4` after "cancel-requests-noted", in the clear. All must replay with the code
+checked out; a history recorded from now on has both patches.
 """
 
 from __future__ import annotations
@@ -32,25 +48,32 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.outside import OutsideChanges
+from core.codec import sealing_converter
 from core.database import make_engine, migrate
 from core.interventions import Interventions, intervention_id_for
+from core.keys import read_keys
 from models.catalogue import load_catalogue
 from models.commands import Event, StartRequest
 from models.intervention import Contacts
 from tests import scenario
 from tests.environments import BIN, start_time_skipping
 from tests.fakes import RecordingNotifier
+from tests.settle import settled
 from worker import build_worker
 from workflows.intervention import InterventionWorkflow
 from workflows.monitoring import ALL_KEYS
 
 HERE = Path(__file__).parent
 TASK_QUEUE = "record"
+# Test-only keys, committed so the sealed histories can be opened and replayed anywhere.
+KEYS = HERE / "keys.json"
 
 Recording = Callable[[], Awaitable[list[WorkflowHistory]]]
 
@@ -60,10 +83,15 @@ def file_names(name: str, runs: int) -> list[str]:
     return [name, *[f"{name}_run{n}" for n in range(2, runs + 1)]]
 
 
+def converter() -> DataConverter:
+    """Sealing, as the service does: with the test-only keys beside the histories."""
+    return sealing_converter(read_keys(KEYS))
+
+
 async def start_dev_server() -> WorkflowEnvironment:
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=converter(),
         search_attributes=ALL_KEYS,
     )
 
@@ -90,6 +118,22 @@ async def running_worker(
         engine.dispose()
 
 
+@asynccontextmanager
+async def worker_and_read_model(
+    env: WorkflowEnvironment,
+) -> AsyncIterator[tuple[Interventions, Engine]]:
+    """A worker that does not sweep by itself, its throwaway read model, and the facade."""
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor() as executor:
+        engine = make_engine(f"sqlite:///{tmp}/rm.sqlite3")
+        migrate(engine)
+        worker = build_worker(env.client, task_queue=TASK_QUEUE, engine=engine,
+                              notifier=RecordingNotifier(), executor=executor, outside_sweep=None)
+        async with worker:
+            yield Interventions(env.client, task_queue=TASK_QUEUE, catalogue=load_catalogue(),
+                                engine=engine), engine
+        engine.dispose()
+
+
 async def runs_of(
     env: WorkflowEnvironment, workflow_id: str, first_run_id: str
 ) -> list[WorkflowHistory]:
@@ -106,18 +150,31 @@ async def runs_of(
     return histories
 
 
-async def urgent_review() -> list[WorkflowHistory]:
+async def _drive(path: list[tuple[Event, dict[str, Any]]]) -> list[WorkflowHistory]:
+    """An Urgent Risk Review driven along `path` to closed on the dev server."""
     env = await start_dev_server()
     async with running_worker(env) as service:
         status = await service.start(scenario.start_request())
         intervention_id = status.data.intervention_id
-        for event, payload in scenario.URGENT_PATH:
+        for event, payload in path:
             await service.command(intervention_id, event, payload)
         handle = env.client.get_workflow_handle(intervention_id)
         await handle.result()
         history = await handle.fetch_history()
     await env.shutdown()
     return [history]
+
+
+async def urgent_review() -> list[WorkflowHistory]:
+    return await _drive(scenario.URGENT_PATH)
+
+
+async def lead_undeclared() -> list[WorkflowHistory]:
+    return await _drive(scenario.LEAD_UNDECLARED_PATH)
+
+
+async def signed_in_review() -> list[WorkflowHistory]:
+    return await _drive(scenario.SIGNED_IN_PATH)
 
 
 def _noon(day: date) -> datetime:
@@ -131,7 +188,7 @@ async def _skip_to(env: WorkflowEnvironment, moment: datetime) -> None:
 async def reminders() -> list[WorkflowHistory]:
     """Two months of an Urgent Risk Review on fixed dates (see tests/workflows/test_reminders.py
     for the dates each notice falls on)."""
-    env = await start_time_skipping(pydantic_data_converter)
+    env = await start_time_skipping(converter())
     contacts = Contacts(
         quality_lead_email="quality.lead@quality.example.nhs.uk",
         dean_email="postgraduate.dean@quality.example.nhs.uk",
@@ -200,6 +257,53 @@ async def continue_as_new() -> list[WorkflowHistory]:
     return histories
 
 
+async def _until(check: Callable[[], Awaitable[bool]]) -> None:
+    for _ in range(1000):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the recording did not get where it waits for")
+
+
+async def outside_changes() -> list[WorkflowHistory]:
+    env = await start_dev_server()
+    async with worker_and_read_model(env) as (service, engine):
+        status = await service.start(scenario.start_request())
+        intervention_id = status.data.intervention_id
+        handle = env.client.get_workflow_handle(intervention_id)
+        first_run = (await handle.describe()).run_id
+        await service.command(intervention_id, *scenario.URGENT_PATH[0])
+        await handle.cancel()  # as the Web UI's "Request cancellation" does
+
+        async def noted(command: str) -> bool:
+            audit = (await service.status(intervention_id)).data.audit
+            return any(e.command == command for e in audit)
+
+        await _until(lambda: noted("cancel_requested"))
+        await settled(service, engine, intervention_id)
+        reset = await asyncio.create_subprocess_exec(
+            str(BIN / "temporal"), "workflow", "reset", "-w", intervention_id,
+            "--type", "FirstWorkflowTask", "--reapply-exclude", "All", "--reason", "recorded",
+            "--address", env.client.service_client.config.target_host,
+        )
+        assert await reset.wait() == 0
+        await service.command(intervention_id, Event.escalate, {
+            "actor": scenario.COORDINATOR, "level": "dean", "reason": "No reply"})
+        await OutsideChanges(env.client, engine).sweep()
+        await _until(lambda: noted("reset"))
+        for event, payload in scenario.URGENT_PATH:
+            await service.command(intervention_id, event, payload)
+        await handle.result()
+        assert first_run is not None
+        histories = [
+            await env.client.get_workflow_handle(intervention_id, run_id=first_run)
+            .fetch_history(),
+            await handle.fetch_history(),
+        ]
+    await env.shutdown()
+    return histories
+
+
 RECORDINGS: dict[str, Recording] = {
     # Recorded by 0.1.0: every step an activity the command waited for.
     "urgent_review_v1": urgent_review,
@@ -210,6 +314,19 @@ RECORDINGS: dict[str, Recording] = {
     "urgent_review_v2": urgent_review,
     "reminders_v2": reminders,
     "continue_as_new_v2": continue_as_new,
+    # Recorded by the code before the independence-by-identity patch (e0d2ac8): commands the
+    # rules comparing people now refuse, which its handlers must replay as accepted. The code
+    # since refuses this recording, as it should.
+    "lead_undeclared_v2": lead_undeclared,
+    # Recorded since that patch: every command carries its sender's e-mail, and the handlers
+    # hold them to the rules.
+    "signed_in_review_v3": signed_in_review,
+    # Recorded since the starts-sealed-by-the-service patch: every payload sealed, and a run
+    # refuses a start the service did not seal.
+    "urgent_review_v4": urgent_review,
+    "continue_as_new_v4": continue_as_new,
+    # Recorded since the cancel-requests-noted patch, with a reset the sweep noticed.
+    "outside_changes_v4": outside_changes,
 }
 
 
