@@ -36,7 +36,8 @@ from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
 from models.intervention import Contacts
 
-__all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "pages_url", "serve_api"]
+__all__ = ["bind_api_socket", "codec_url", "create_app", "docs_url", "pages_url", "serve_api",
+           "server_config"]
 
 DESCRIPTION = """Start and drive quality interventions; read their status, audit trail and
 schedule. Every request needs a bearer token (`qi tokens issue NAME`). Errors have one format,
@@ -145,6 +146,14 @@ class _Server(uvicorn.Server):
         yield
 
 
+def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
+    """uvicorn's settings: `X-Forwarded-For` is believed only from QI_API_TRUSTED_PROXIES (by
+    default from no one: uvicorn's own default would believe anyone on this machine)."""
+    proxies = settings.api_trusted_proxies
+    return uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+
+
 async def serve_api(settings: Settings, client: Client, sock: socket.socket | None = None) -> None:
     """Serve the API until cancelled; then finish the requests in flight and stop.
 
@@ -161,8 +170,7 @@ async def serve_api(settings: Settings, client: Client, sock: socket.socket | No
     app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings,
                      counters=counters,
                      codec=sealing if isinstance(sealing, SealingCodec) else None)
-    config = uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5)
-    server = _Server(config)
+    server = _Server(server_config(app, settings))
     sock = sock or bind_api_socket(settings)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

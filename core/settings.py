@@ -109,6 +109,10 @@ class Settings(BaseSettings):
         ["127.0.0.1", "localhost", "::1"],
         description="Host names the HTTP API answers to, comma-separated",
     )
+    # Proxies whose X-Forwarded-For names the client (for the throttle and the logs); none by
+    # default, so no one on this machine can pose as another client address.
+    api_trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        [], description="Addresses of proxies in front of the HTTP API, comma-separated")
     token_lifetime_days: int = Field(
         90, ge=1, le=3650, description="How long a token from qi tokens issue or rotate works"
     )
@@ -194,6 +198,13 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @field_validator("api_trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

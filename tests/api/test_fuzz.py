@@ -36,6 +36,8 @@ def _steer(case: schemathesis.Case, intervention_id: str | None, real_type: bool
     body: Any = case.body
     if real_type and case.operation.label == "POST /interventions" and isinstance(body, dict):
         body["type"] = "urgent_risk_review"
+        # The test coordinator's account has no e-mail: a start must give theirs.
+        body["coordinator_email"] = "c.okafor@quality.example.nhs.uk"
         if isinstance(body.get("concern"), dict):
             body["concern"].update(likelihood=4, impact=4)
 

@@ -120,8 +120,8 @@ async def running(
     counters = CommandCounters()
     service = Interventions(env.client, task_queue=task_queue, catalogue=load_catalogue(),
                             refusals=counters, engine=engine)
-    add_user(engine, ApiUserCreate(name=COORDINATOR, role=Role.coordinator))
-    token = issue_token(engine, COORDINATOR).token
+    add_user(engine, ApiUserCreate(name=COORDINATOR, role=Role.coordinator), operator="test")
+    token = issue_token(engine, COORDINATOR, lifetime=timedelta(days=1), operator="test").token
     app = create_app(service=service, engine=engine, catalogue=load_catalogue(),
                      settings=settings(), counters=counters)
     with ThreadPoolExecutor(max_workers=4) as executor:
