@@ -6,11 +6,9 @@ Temporal and the read model from settings, then serves until cancelled.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from typing import Any
 
@@ -32,6 +30,7 @@ from core.codec import SealingCodec
 from core.database import make_engine
 from core.interventions import Interventions
 from core.metrics import CommandCounters
+from core.serving import serve_until_cancelled
 from core.settings import Settings
 from models.catalogue import Catalogue, load_catalogue
 from models.intervention import Contacts
@@ -137,15 +136,6 @@ def bind_api_socket(settings: Settings) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
-    """Stops when its task is cancelled (Ctrl-C, SIGTERM via `qi up`), not by signals of its
-    own: the process has one owner of its signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def server_config(app: FastAPI, settings: Settings) -> uvicorn.Config:
     """uvicorn's settings: `X-Forwarded-For` is believed only from QI_API_TRUSTED_PROXIES (by
     default from no one: uvicorn's own default would believe anyone on this machine)."""
@@ -170,15 +160,9 @@ async def serve_api(settings: Settings, client: Client, sock: socket.socket | No
     app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings,
                      counters=counters,
                      codec=sealing if isinstance(sealing, SealingCodec) else None)
-    server = _Server(server_config(app, settings))
     sock = sock or bind_api_socket(settings)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        server.should_exit = True
-        await task
-        raise
+        await serve_until_cancelled(server_config(app, settings), sock)
     finally:
         sock.close()
         engine.dispose()

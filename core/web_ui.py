@@ -17,8 +17,6 @@ the UI's calls to the codec server; the codec server takes it only from the UI's
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import socket
 from collections.abc import Collection, Iterator
@@ -29,6 +27,8 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
+
+from core.serving import serve_until_cancelled
 
 __all__ = ["SETTINGS_PATH", "WebUiFront", "bind_front_socket", "serve_web_ui_front"]
 
@@ -130,14 +130,6 @@ async def _lifespan(receive: Receive, send: Send, client: httpx.AsyncClient) -> 
             return
 
 
-class _Server(uvicorn.Server):
-    """Stopped by cancelling its task, not by signals of its own (`qi up` owns them)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def bind_front_socket(host: str, port: int) -> socket.socket:
     """Take the Web UI's port now, so a port in use fails before anything starts."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -156,11 +148,5 @@ async def serve_web_ui_front(sock: socket.socket, upstream: str,
                              hidden_cookies: Collection[str]) -> None:
     """Serve the front on `sock` until cancelled; then finish what is in flight and stop."""
     front = WebUiFront(upstream, hidden_cookies=hidden_cookies)
-    server = _Server(uvicorn.Config(front, log_config=None, timeout_graceful_shutdown=2))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        server.should_exit = True
-        await task
-        raise
+    await serve_until_cancelled(
+        uvicorn.Config(front, log_config=None, timeout_graceful_shutdown=2), sock)

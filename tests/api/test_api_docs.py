@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,11 +23,10 @@ from api.app import create_app
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from tests.api.conftest import TEST_HOST, assert_error, settings
+from tests.browser import CHROMIUM, FLAGS, require_browser
 from tests.databases import sqlite_read_model
 from tests.processes import free_port
 
-CHROMIUM = os.environ.get("QI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BASE = f"http://{TEST_HOST}"
 
 
@@ -137,19 +134,10 @@ async def served(app: FastAPI) -> AsyncIterator[str]:
     await task
 
 
-def _require_browser() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("QI_TEST_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 async def test_the_docs_page_works_in_a_browser_under_its_content_security_policy(
     app: FastAPI, served: str,
 ) -> None:
-    _require_browser()
+    require_browser()
     from playwright.async_api import async_playwright, expect
 
     console: list[str] = []
