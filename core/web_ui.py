@@ -7,7 +7,10 @@ flag for. So the dev server's UI listens on a port of its own, and this front pa
 request to it and every answer back unchanged, but for two things:
 
 - the UI's settings (`GET /api/v1/settings`) say `IncludeCredentials: true` when a codec
-  endpoint is set;
+  endpoint is set, and `DisableWriteActions: true`: interventions change only through the
+  service, so that every change has a person behind it in the audit trail;
+- a call that would change a workflow (any method but GET, HEAD or OPTIONS on the UI server's
+  API, queries aside) is refused here, not passed on, whatever the page shows;
 - the API's session cookie, which the browser sends to every port of the host, is not passed
   on to the UI server, which has no use for it.
 
@@ -18,6 +21,7 @@ the UI's calls to the codec server; the codec server takes it only from the UI's
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Collection, Iterator
 
@@ -33,6 +37,10 @@ from core.serving import serve_until_cancelled
 __all__ = ["SETTINGS_PATH", "WebUiFront", "bind_front_socket", "serve_web_ui_front"]
 
 SETTINGS_PATH = "/api/v1/settings"
+WRITES_REFUSED = ("Changes from the Web UI are turned off: drive interventions through the "
+                  "service (qi, or its pages), so each change is recorded with who made it.")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_QUERY = re.compile(r"/workflows/[^/]+/query/[^/]+$")
 
 # Hop-by-hop headers (RFC 9110 7.6.1) and those the client and server set for themselves.
 _NOT_PASSED = frozenset({
@@ -61,6 +69,8 @@ class WebUiFront:
         await response(scope, receive, send)
 
     async def _forward(self, request: Request) -> Response:
+        if _changes_a_workflow(request):
+            return PlainTextResponse(WRITES_REFUSED, status_code=403)
         is_settings = request.method == "GET" and request.url.path == SETTINGS_PATH
         headers = list(self._request_headers(request))
         if is_settings:  # read whole and rewritten, so asked for uncompressed
@@ -102,10 +112,20 @@ class WebUiFront:
         codec = settings.get("Codec") if isinstance(settings, dict) else None
         if isinstance(codec, dict) and codec.get("Endpoint"):
             codec["IncludeCredentials"] = True
+        if isinstance(settings, dict):
+            settings["DisableWriteActions"] = True
         response = Response(json.dumps(settings).encode(), status_code=200)
         response.raw_headers = [*_response_headers(answer, keep_length=False),
                                 (b"content-length", str(len(response.body)).encode())]
         return response
+
+
+def _changes_a_workflow(request: Request) -> bool:
+    """A call to the UI server's API that is not a read: terminate, cancel, signal, reset,
+    update, start, batch and schedule operations. A query reads, though sent as a POST."""
+    path = request.url.path
+    return (request.method not in _READS and path.startswith("/api/")
+            and not _QUERY.search(path))
 
 
 def _response_headers(answer: httpx.Response, *, keep_length: bool) -> Iterator[

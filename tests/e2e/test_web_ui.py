@@ -130,8 +130,19 @@ def test_a_browser_signed_in_at_the_api_sees_what_the_web_ui_otherwise_shows_sea
                                           timeout=30_000)
             _scroll_to(page, shown, f'"summary": "{marker}"')
             page.screenshot(path=OUTPUT / "web-ui-input-opened.png", full_page=True)
+            # Changes go through the service alone: the UI offers none, and its server is
+            # never asked for one, even by a call made without the page.
+            expect(page.get_by_role("button", name="Request Cancellation")).to_be_disabled()
         finally:
             browser.close()
+    terminate = httpx.post(f"http://127.0.0.1:{qi.ui_port}/api/v1/namespaces/default/"
+                           f"workflows/{intervention_id}/terminate", json={}, timeout=30)
+    assert terminate.status_code == 403
+    assert "Changes from the Web UI are turned off" in terminate.text
+    still = httpx.get(f"{api}/interventions/{intervention_id}", timeout=30,
+                      headers={"Authorization": f"Bearer {token}"})
+    assert still.json()["data"]["state"] == "planned"
+    assert "ended_outside" not in still.json() or still.json()["ended_outside"] is None
 
 
 def _scroll_to(page: Page, editor: Locator, text: str) -> None:

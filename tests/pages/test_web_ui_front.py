@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from core.web_ui import SETTINGS_PATH, WebUiFront
 
@@ -51,6 +52,7 @@ async def test_the_ui_is_told_to_send_cookies_to_its_codec_server() -> None:
 
     expected = json.loads(json.dumps(SETTINGS))
     expected["Codec"]["IncludeCredentials"] = True
+    expected["DisableWriteActions"] = True
     assert answered.status_code == 200
     assert answered.json() == expected
     assert int(answered.headers["content-length"]) == len(answered.content)
@@ -63,20 +65,42 @@ async def test_without_a_codec_endpoint_the_settings_are_left_alone() -> None:
     async with _front(UiServer(settings)) as browser:
         answered = await browser.get(SETTINGS_PATH)
 
-    assert answered.json() == settings
+    assert answered.json() == {**settings, "DisableWriteActions": True}
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/api/v1/namespaces/default/workflows/intervention-1/terminate"),
+    ("POST", "/api/v1/namespaces/default/workflows/intervention-1/cancel"),
+    ("POST", "/api/v1/namespaces/default/workflows/intervention-1/reset"),
+    ("POST", "/api/v1/namespaces/default/workflows/intervention-1/signal/anything"),
+    ("POST", "/api/v1/namespaces/default/workflows/intervention-1/update/escalate"),
+    ("POST", "/api/v1/namespaces/default/workflows/intervention-1"),
+    ("POST", "/api/v1/namespaces/default/batch-operations/job-1"),
+    ("DELETE", "/api/v1/namespaces/default/schedules/s-1"),
+])
+async def test_a_change_to_a_workflow_is_refused_and_never_reaches_the_ui_server(
+    method: str, path: str
+) -> None:
+    server = UiServer()
+    async with _front(server) as browser:
+        answered = await browser.request(method, path, content=b"{}")
+
+    assert answered.status_code == 403
+    assert "Changes from the Web UI are turned off" in answered.text
+    assert server.seen == []
 
 
 async def test_everything_else_passes_through_but_the_session_cookie() -> None:
     server = UiServer()
     async with _front(server) as browser:
         answered = await browser.post(
-            "/api/v1/namespaces/default/workflows?query=x%3D1", content=b'{"a": 1}',
+            "/api/v1/namespaces/default/workflows/w-1/query/status?x=1", content=b'{"a": 1}',
             headers={"Cookie": "_csrf=a; qi_session=SECRET; theme=dark",
                      "X-CSRF-TOKEN": "a", "Authorization": "Bearer t"})
 
     (sent,) = server.seen
     assert sent.method == "POST"
-    assert str(sent.url) == f"{UPSTREAM}/api/v1/namespaces/default/workflows?query=x%3D1"
+    assert str(sent.url) == f"{UPSTREAM}/api/v1/namespaces/default/workflows/w-1/query/status?x=1"
     assert sent.content == b'{"a": 1}'
     assert sent.headers["cookie"] == "_csrf=a; theme=dark"
     assert "SECRET" not in str(sent.headers)
