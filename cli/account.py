@@ -41,9 +41,8 @@ def login(url: str | None, token_stdin: bool) -> None:
         base = check_url(url or _default_url())
     except ValueError as error:
         fail(EXIT_INVALID, f"--url: {error}")
-    if token_stdin:
-        token = sys.stdin.read().strip().split()[-1:] or [""]
-        secret = token[0]
+    if token_stdin:  # the last word read: `qi tokens issue` prints the token alone
+        secret = next(iter(reversed(sys.stdin.read().split())), "")
     else:
         secret = click.prompt("Token (from `qi tokens issue`)", hide_input=True).strip()
     if not secret:
