@@ -8,11 +8,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
+from api.auth import live_session
+from api.pages.access import PageError, SignInFirst
 from api.pages.rendering import Pages
 from api.pages.routes import router
+from api.pages.urls import SIGN_IN
 
 __all__ = ["ASSETS", "install"]
 
@@ -30,3 +35,18 @@ def install(app: FastAPI) -> None:
     app.state.pages = Pages()
     app.mount("/assets", StaticFiles(directory=ASSETS, check_dir=False), name="assets")
     app.include_router(router)
+    app.add_exception_handler(SignInFirst, _sign_in_first)
+    app.add_exception_handler(PageError, _error_page)
+
+
+async def _sign_in_first(request: Request, error: Exception) -> Response:
+    return RedirectResponse(SIGN_IN, status_code=303)
+
+
+async def _error_page(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageError)
+    signed = await run_in_threadpool(live_session, request)
+    pages: Pages = request.app.state.pages
+    return pages.render(request, "error.jinja", {
+        "title": error.title, "message": error.message, "signed_in": signed,
+    }, status_code=error.status_code)

@@ -16,11 +16,9 @@ from pydantic import BaseModel
 
 from api.auth import AuthenticatedRoute, Caller
 from api.deps import IdempotencyKey, ServiceDep, idempotent_id, permitted_on
-from core.interventions import Interventions
-from models.access import approver_role
+from api.identity import command_identity
 from models.bodies import COMMAND_BODIES, has_required_fields
 from models.commands import Event
-from models.errors import ApiError, ErrorType, Problem
 from models.registry import COMMANDS
 from models.status import CommandResult
 
@@ -32,29 +30,6 @@ router = APIRouter(prefix="/interventions", tags=["commands"],
 
 def slug(event: Event) -> str:
     return event.value.replace("_", "-")
-
-
-async def _identity(
-    caller: Caller, event: Event, intervention_id: str, service: Interventions
-) -> dict[str, Any]:
-    """What the command carries of who sends it: the user's name and e-mail, and for a closure
-    approval the approver role their account holds for this intervention's type."""
-    identity: dict[str, Any] = {"actor": caller.user.name}
-    if caller.user.email is not None:  # the rules that compare people use it
-        identity["actor_email"] = caller.user.email
-    if event is Event.approve_closure:
-        kind = (await service.status(intervention_id)).data.type
-        role = approver_role(caller.user.role, kind.closure_approver_roles)
-        if role is None:
-            allowed = " or ".join(kind.closure_approver_roles)
-            raise ApiError(
-                [Problem(field="role", rule=f"closure of this {kind.name} is approved by "
-                         f"{allowed}; a {caller.user.role.value}'s account approves as none "
-                         "of these")],
-                ErrorType.FORBIDDEN,
-            )
-        identity["role"] = role
-    return identity
 
 
 def _with_body(send: Callable[..., Any], body_model: type[BaseModel]) -> inspect.Signature:
@@ -84,7 +59,7 @@ def _endpoint(event: Event) -> Callable[..., Awaitable[CommandResult]]:
         idempotency_key: IdempotencyKey = None,
     ) -> CommandResult:
         payload = body.model_dump(exclude_unset=True) if body is not None else {}
-        identity = await _identity(caller, event, intervention_id, service)
+        identity = await command_identity(caller, event, intervention_id, service)
         return await service.command(
             intervention_id,
             event,

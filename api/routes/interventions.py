@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from api.auth import AuthenticatedRoute, Caller
+from api.auth import AuthenticatedRoute
 from api.deps import (
     EngineDep,
     IdempotencyKey,
@@ -19,9 +19,9 @@ from api.deps import (
     Starter,
     idempotent_id,
 )
+from api.identity import coordinator_email
 from core.read_model import MAX_PAGE, audit_trail, count_interventions, list_interventions
 from models.bodies import StartBody
-from models.errors import Problem, ProblemError
 from models.intervention import StateFilter
 from models.preview import PlannedItem, preview_intervention
 from models.status import InterventionStatus
@@ -78,29 +78,13 @@ async def start_intervention(
     coordinator's). With an `Idempotency-Key`, a retry returns the same intervention, started
     once."""
     request = {**body.model_dump(exclude_unset=True), "coordinator": caller.user.name,
-               "coordinator_email": _coordinator_email(caller, body)}
+               "coordinator_email": coordinator_email(
+                   caller, getattr(body, "coordinator_email", None))}
     status = await service.start(
         request, request_id=idempotent_id(caller, "start", idempotency_key)
     )
     response.headers["Location"] = f"{router.prefix}/{status.data.intervention_id}"
     return status
-
-
-def _coordinator_email(caller: Caller, body: BaseModel) -> str:
-    """The caller's own e-mail: their account's; one given must be the same, and an account
-    without one must give it."""
-    given: str | None = getattr(body, "coordinator_email", None)
-    own = caller.user.email
-    if own is not None and given is not None and given.casefold() != own.casefold():
-        raise ProblemError([Problem(field="coordinator_email", rule="must be your own "
-                                    f"e-mail, {own}, as your account has it (or leave it out)")])
-    if own is None and given is None:
-        raise ProblemError([Problem(field="coordinator_email", rule="your account has no "
-                                    "e-mail: give yours, where the intervention's mail to its "
-                                    "coordinator will go")])
-    email = own or given
-    assert email is not None
-    return email
 
 
 @router.get("")
