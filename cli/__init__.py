@@ -2,7 +2,7 @@
 
 Everything `qi` parses or prints lives in this package: the commands (`cli.run`,
 `cli.interventions`, `cli.lifecycle`, `cli.admin`), the options and their formats generated
-from the contracts (`cli.options`, `cli.formats`), errors in the options' terms
+from the contracts (`cli.options`, `models.formats`), errors in the options' terms
 (`cli.problems`), the tables (`cli.views`), the output and exit codes (`cli.output`,
 `cli.exit_codes`).
 

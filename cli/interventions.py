@@ -83,8 +83,8 @@ def preview(intervention_id: str | None, type_code: str | None, start_on: str | 
             as_json: bool) -> None:
     """The planned deadlines, reminders and escalations: of an intervention, or of a type
     started on a given date."""
-    from cli.formats import parse_date
     from cli.views import print_plan
+    from models.formats import parse_date
 
     if intervention_id and (type_code or start_on):
         fail(EXIT_INVALID, "give an intervention ID, or --type and --start, not both")

@@ -60,8 +60,8 @@ def _attach(command: click.Command, options: list[FieldOption], argument: str | 
 def _start_options() -> list[FieldOption]:
     from dataclasses import replace
 
-    from cli.formats import Format
     from models.bodies import StartBody
+    from models.formats import Format
 
     options = field_options(StartBody)
     codes = tuple(t.code for t in catalogue().active())

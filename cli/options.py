@@ -3,7 +3,7 @@
 Scalars become `--field` options, nested models are flattened (`--provider-code`), lists repeat
 the option (lists of fixed values also take `a,b`); a list of models takes one item per option
 as `key=value; key=value`, where a list inside takes `a,b` or `a+b`. Each option's help says
-the format, the allowed values and an example (`cli.formats`); dates are typed as people type
+the format, the allowed values and an example (`models.formats`); dates are typed as people type
 them and handed on as YYYY-MM-DD. Everything else stays text: pydantic validates it, and
 `cli.problems` names the option when it fails.
 """
@@ -20,7 +20,7 @@ import click
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from cli.formats import Format, describe_field, format_of, is_model, unwrap
+from models.formats import Format, describe_field, format_of, is_model, unwrap
 
 __all__ = ["FieldOption", "InputError", "ItemKey", "assemble", "example_line", "field_options",
            "parse_item"]

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from cli.exit_codes import EXIT_INVALID, exit_code_for
-from cli.formats import Format
 from cli.options import FieldOption
 from models.errors import ErrorType, Problem, ProblemError
+from models.formats import Format
 
 __all__ = ["explain_problems", "explain_validation", "label_for"]
 

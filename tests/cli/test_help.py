@@ -9,10 +9,10 @@ from click.testing import CliRunner
 
 from cli import cli
 from cli.catalogue_views import format_types
-from cli.formats import UnknownFormat, format_of, unwrap
 from cli.options import FieldOption, field_options
 from models.bodies import COMMAND_BODIES, StartBody
 from models.catalogue import load_catalogue
+from models.formats import UnknownFormat, format_of, unwrap
 from models.registry import COMMANDS
 
 BODIES = [StartBody, *COMMAND_BODIES.values()]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from cli.formats import parse_date
 from cli.options import InputError, assemble, field_options
 from models.commands import ConvenePanel, RecordMeeting
+from models.formats import parse_date
 
 
 @pytest.mark.parametrize(("typed", "meant"), [

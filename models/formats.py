@@ -1,9 +1,10 @@
 """How a person types each kind of value, read off the contracts' types: the format, the
-allowed values and an example for the help, and the parser that turns what was typed into
-what the contract takes.
+allowed values and an example for the help (the CLI's options and the pages' form hints alike),
+and the parser that turns what was typed into what the contract takes.
 
-A field of a kind not known here raises `UnknownFormat` when its option is generated, so a new
-field cannot ship without help (a test builds every command's options).
+A field of a kind not known here raises `UnknownFormat` when its option or form field is
+generated, so a new field cannot ship without help (tests build every command's options and
+forms).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ Parse = Callable[[str], Any]
 
 
 class UnknownFormat(LookupError):
-    """A contract field whose kind `qi` does not know how to explain."""
+    """A contract field whose kind the service does not know how to explain to a person."""
 
 
 @dataclass(frozen=True)
