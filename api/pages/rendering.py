@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import date, datetime
 from importlib.metadata import version
 from typing import Any
 
@@ -18,9 +19,22 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-__all__ = ["SERVICE_NAME", "Pages", "content_security_policy"]
+__all__ = ["SERVICE_NAME", "Pages", "content_security_policy", "long_date", "words"]
 
 SERVICE_NAME = "Quality interventions"
+
+
+def long_date(value: date | datetime | None) -> str:
+    """A date as the NHS style guide writes it: 3 December 2026 (no leading zero)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def words(value: object) -> str:
+    """A code as a person reads it: `senior_panel_member` -> `Senior panel member`."""
+    text = str(getattr(value, "value", value)).replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def content_security_policy(nonce: str) -> str:
@@ -53,6 +67,7 @@ class Pages:
         )
         self.environment.globals.update(service_name=SERVICE_NAME,
                                         service_version=version("quality-interventions"))
+        self.environment.filters.update(long_date=long_date, words=words)
 
     def render(self, request: Request, template: str, context: Mapping[str, Any],
                status_code: int = 200) -> HTMLResponse:

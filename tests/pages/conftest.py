@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -27,6 +27,11 @@ from models.tables import ApiUserCreate
 from models.vocabulary import Role
 from tests.databases import database_url, engine, postgres_url, sqlite_read_model  # noqa: F401
 from tests.environments import sealed
+
+if TYPE_CHECKING:
+    from temporalio.testing import WorkflowEnvironment
+
+    from tests.pages.stack import LiveSite
 
 PASSWORD = "correct horse battery staple"
 COORDINATOR, LEAD, VIEWER = "c.okafor", "lead.rxx01", "v.viewer"
@@ -78,6 +83,16 @@ def build_site(read_model: Engine, clock: Callable[[], float] = time.monotonic,
                      catalogue=load_catalogue(), settings=page_settings(**settings), codec=codec,
                      clock=clock)
     return Site(app=app, engine=read_model, tokens=tokens)
+
+
+@pytest.fixture
+async def live_site(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveSite]:
+    """The pages over a real service (`tests.pages.stack`), a user of each role signed in by
+    `live_site.signed_in(name)`."""
+    from tests.pages.stack import running_site
+
+    async with running_site(dev_env, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -32,7 +31,7 @@ from tests.settle import settled
 from worker import build_worker
 
 __all__ = ["COORDINATOR", "DEAN", "LEAD", "OTHER_LEAD", "PANEL", "USERS", "LiveSite",
-           "live_site", "running_site"]
+           "running_site"]
 
 COORDINATOR, DEAN = scenario.COORDINATOR, scenario.DEAN
 PANEL, LEAD, OTHER_LEAD = "p.member", "lead.rxx01", "lead.ryy02"
@@ -98,9 +97,3 @@ async def running_site(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[
                 yield LiveSite(app=app, service=service, engine=engine)
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-async def live_site(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[LiveSite]:
-    async with running_site(dev_env, tmp_path) as running:
-        yield running
