@@ -64,6 +64,7 @@ def _form_page(request: Request, signed: SignedIn, status: InterventionStatus, r
                event: Event, values: fv.Values, errors: list[Located],
                status_code: int = 200) -> Response:
     form = command_form(event)
+    reference = status.data.reference or reference  # the page's name, if it was reached by ID
     nodes, general = bind(form.fields, values, errors)
     step = next((s for s in status.next_steps if s.command is event), None)
     return _pages(request).render(request, "command.jinja", {
