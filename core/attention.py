@@ -39,13 +39,16 @@ __all__ = [
     "providers",
 ]
 
-_ENDED = [State.closed.value, State.cancelled.value, Ended.outside.value]
+# The lifecycle's open states; every other recorded state has ended.
+_OPEN = [s.value for s in State if not s.terminal]
 
 
 class Priority(StrEnum):
-    """Which interventions a list puts first (open ones always before ended ones)."""
+    """Which open interventions a list puts first. Ended ones follow every open one, newest
+    first: they need nobody."""
 
-    # Escalated, then with overdue actions, then past their next deadline; then the soonest due.
+    # Escalated, then with overdue actions; then the soonest due, which puts those past their
+    # next deadline (stalled) first.
     attention = "attention"
     # Escalated, then awaiting closure approval (actions_tracked); then as `attention`.
     approval = "approval"
@@ -55,35 +58,32 @@ def _first(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 0), else_=1)
 
 
+def _is_open() -> ColumnElement[bool]:
+    return col(Intervention.state).in_(_OPEN)
+
+
 def _stalled(today: date) -> ColumnElement[bool]:
-    return and_(col(Intervention.next_deadline) < today,
-                col(Intervention.state).not_in(_ENDED))
+    return and_(col(Intervention.next_deadline) < today, _is_open())
 
 
 def _escalated() -> ColumnElement[bool]:
     return col(Intervention.escalated).is_(True)
 
 
-def _order(priority: Priority, today: date) -> list[Any]:
+# Newest first, the ID breaking ties so pages never overlap (as the plain list).
+_NEWEST = (col(Intervention.started_at).desc(), col(Intervention.id).desc())
+
+
+def _open_order(priority: Priority) -> list[Any]:
     approval = ([_first(col(Intervention.state) == State.actions_tracked.value)]
                 if priority is Priority.approval else [])
-    return [
-        _first(col(Intervention.state).not_in(_ENDED)),
-        _first(_escalated()),
-        *approval,
-        _first(col(Intervention.overdue_actions) > 0),
-        _first(_stalled(today)),
-        nulls_last(col(Intervention.next_deadline).asc()),
-        # As the plain list: newest first, the ID breaking ties so pages never overlap.
-        col(Intervention.started_at).desc(),
-        col(Intervention.id).desc(),
-    ]
+    return [_first(_escalated()), *approval, _first(col(Intervention.overdue_actions) > 0),
+            nulls_last(col(Intervention.next_deadline).asc()), *_NEWEST]
 
 
 def list_by_priority(
     engine: Engine,
     *,
-    today: date,
     priority: Priority = Priority.attention,
     state: RecordedState | str | None = None,
     type_code: str | None = None,
@@ -92,17 +92,28 @@ def list_by_priority(
     limit: int = 25,
     offset: int = 0,
 ) -> list[InterventionPublic]:
-    """One page of the interventions the filters match, those needing attention first."""
+    """One page of the interventions the filters match, those needing attention first.
+
+    The open ones are ordered by the database, IDs alone (a narrow sort of the open rows, not
+    of every row the service ever held); the ended ones after them walk the started_at index.
+    The page's rows are then read by primary key."""
     check_page(limit, offset)
-    query = (
-        select(Intervention)
-        .where(*filter_clauses(state, type_code, provider_code, coordinator))
-        .order_by(*_order(priority, today))
-        .limit(limit)
-        .offset(offset)
-    )
+    where = filter_clauses(state, type_code, provider_code, coordinator)
+    key = col(Intervention.id)
     with session(engine) as db:
-        return [InterventionPublic.model_validate(row) for row in db.exec(query)]
+        opened = int(db.exec(select(func.count()).select_from(Intervention)
+                             .where(*where, _is_open())).one())
+        ids: list[str] = []
+        if offset < opened:
+            ids += db.exec(select(key).where(*where, _is_open())
+                           .order_by(*_open_order(priority)).limit(limit).offset(offset))
+        if len(ids) < limit:
+            ids += db.exec(select(key).where(*where, col(Intervention.state).not_in(_OPEN))
+                           .order_by(*_NEWEST).limit(limit - len(ids))
+                           .offset(max(0, offset - opened)))
+        rows = {row.id: row for row in db.exec(
+            select(Intervention).where(key.in_(ids)))} if ids else {}
+        return [InterventionPublic.model_validate(rows[i]) for i in ids]
 
 
 class StateCount(BaseModel):
@@ -192,11 +203,15 @@ class ProviderChoice(BaseModel):
 
 
 def providers(engine: Engine) -> list[ProviderChoice]:
-    """Every provider with an intervention in the read model, by name."""
-    name = func.min(col(Intervention.provider_name))
-    query = (select(col(Intervention.provider_code), name)
-             .group_by(col(Intervention.provider_code))
-             .order_by(name, col(Intervention.provider_code)))
+    """Every provider with an intervention in the read model, by name: the codes from the
+    provider_code index, and each one's name from one of its interventions (a provider's
+    interventions all carry the name it was started with)."""
+    codes = select(col(Intervention.provider_code)).distinct().subquery()
+    name = (select(col(Intervention.provider_name))
+            .where(col(Intervention.provider_code) == codes.c.provider_code)
+            .limit(1)
+            .scalar_subquery())
+    query = select(codes.c.provider_code, name).order_by(name, codes.c.provider_code)
     with session(engine) as db:
         return [ProviderChoice(code=code, name=label) for code, label in db.exec(query)]
 

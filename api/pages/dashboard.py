@@ -157,7 +157,7 @@ def _lists(engine: Engine, scope: _Scope, query: ListQuery, today: date) -> dict
     if where is None:  # a provider lead asking for another provider's
         return {"rows": [], "total": 0, "pages": 0, "counts": [], "today": today}
     priority = Priority.approval if scope.role is Role.dean else Priority.attention
-    rows = list_by_priority(engine, today=today, priority=priority, **where,
+    rows = list_by_priority(engine, priority=priority, **where,
                             limit=PAGE_SIZE, offset=query.offset)
     total = count_interventions(engine, **where)
     unstated = {name: value for name, value in where.items() if name != "state"}
