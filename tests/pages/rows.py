@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 from core.database import session
+from models.catalogue import RiskBand
 from models.intervention import DeadlineKind, State
 from models.tables import Action, Deadline, Intervention
 from models.vocabulary import ActionStatus
@@ -35,7 +36,7 @@ def intervention(number: int, **fields: Any) -> Intervention:
         "likelihood": 4,
         "impact": 4,
         "score": 16,
-        "risk_band": "extreme",
+        "risk_band": RiskBand.EXTREME,
         "coordinator": "c.okafor",
         "started_at": STARTED + timedelta(minutes=number),
         "updated_at": STARTED + timedelta(minutes=number),
