@@ -17,6 +17,7 @@ from api.auth import live_session
 from api.pages.access import PageError, SignInFirst
 from api.pages.rendering import Pages
 from api.pages.routes import router
+from api.pages.start import router as start_router
 from api.pages.urls import SIGN_IN
 
 __all__ = ["ASSETS", "install"]
@@ -35,6 +36,7 @@ def install(app: FastAPI) -> None:
     app.state.pages = Pages()
     app.mount("/assets", StaticFiles(directory=ASSETS, check_dir=False), name="assets")
     app.include_router(router)
+    app.include_router(start_router)
     app.add_exception_handler(SignInFirst, _sign_in_first)
     app.add_exception_handler(PageError, _error_page)
 
