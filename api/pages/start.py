@@ -14,10 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -30,54 +26,28 @@ from api.context import get_context
 from api.deps import idempotent_id
 from api.identity import coordinator_email
 from api.pages.access import SignedInDep, page_caller
-from api.pages.planned import by_deadline
 from api.pages.rendering import Pages
-from api.pages.risk import RiskCell, risk_cell, risk_grid
 from api.pages.routes import checked_session
-from api.pages.start_form import (
-    ORDER,
+from api.pages.start_answers import (
     Answers,
-    Question,
-    Step,
-    asked,
     check_answers,
-    describe_value,
     needs_justification,
     read_answers,
-    risk_of,
     start_body,
 )
+from api.pages.start_questions import ORDER, Question, Step, asked
+from api.pages.start_views import CHANGE, CONFIRM, STEP_PATHS, show_step
 from api.pages.urls import START, intervention_page
 from core.sessions import SignedIn
 from models.access import Operation
-from models.catalogue import Catalogue
 from models.errors import ErrorType, Problem, ProblemError
-from models.preview import preview_type
-from models.tables import ApiUserPublic
 
-__all__ = ["CHANGE", "CONFIRM", "STEP_PATHS", "router"]
+__all__ = ["router"]
 
 log = logging.getLogger("qi.api")
 
 router = APIRouter(include_in_schema=False)
 
-# Where each step's answers are posted.
-STEP_PATHS: dict[Step, str] = {step: f"{START}/{step.value}" for step in ORDER
-                               if step is not Step.check}
-CHANGE = f"{START}/change"
-CONFIRM = f"{START}/confirm"
-
-TITLES = {
-    Step.type: "Choose the type of intervention",
-    Step.details: "Provider and concern",
-    Step.justification: "Why does this concern need an intervention?",
-    Step.check: "Check your answers before starting",
-}
-_TEMPLATES = {step: f"start_{step.value}.jinja" for step in ORDER}
-# The headings questions are grouped under, by the first part of their path.
-_SECTIONS = {"type": "Intervention", "provider": "Placement provider", "concern": "The concern",
-             "coordinator_email": "You"}
-_OTHER = "Other details"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
@@ -89,7 +59,7 @@ def _pages(request: Request) -> Pages:
 @router.get(START)
 async def choose_type(request: Request, signed: SignedInDep) -> Response:
     page_caller(request, signed, Operation.start)
-    return _show(request, signed, Step.type, {})
+    return show_step(request, signed, Step.type, {})
 
 
 class _Posted:
@@ -135,10 +105,10 @@ async def _answered(request: Request, step: Step) -> Response:
     catalogue = get_context(request).catalogue
     refusal = check_answers(posted.answers, catalogue, posted.signed.user, until=step)
     if refusal is not None:
-        return _show(request, posted.signed, refusal.step, posted.answers, refusal.errors,
-                     checking=posted.checking)
+        return show_step(request, posted.signed, refusal.step, posted.answers, refusal.errors,
+                         checking=posted.checking)
     following = _next_step(step, posted.answers, request, posted)
-    return _show(request, posted.signed, following, posted.answers, checking=posted.checking)
+    return show_step(request, posted.signed, following, posted.answers, checking=posted.checking)
 
 
 def _next_step(step: Step, answers: Answers, request: Request, posted: _Posted) -> Step:
@@ -165,7 +135,7 @@ async def change(request: Request) -> Response:
     wanted = posted.form.get("change")
     step = next((q.step for q in asked(posted.signed.user) if q.path == wanted),
                 Step(wanted) if wanted in {s.value for s in STEP_PATHS} else Step.type)
-    return _show(request, posted.signed, step, posted.answers, checking=posted.checking)
+    return show_step(request, posted.signed, step, posted.answers, checking=posted.checking)
 
 
 @router.post(CONFIRM)
@@ -181,8 +151,8 @@ async def confirm(request: Request) -> Response:
     refusal = check_answers(posted.answers, context.catalogue, posted.signed.user,
                             until=Step.check)
     if refusal is not None:
-        return _show(request, posted.signed, refusal.step, posted.answers, refusal.errors,
-                     checking=True)
+        return show_step(request, posted.signed, refusal.step, posted.answers, refusal.errors,
+                         checking=True)
     body = start_body(posted.answers, context.catalogue.risk_bands)
     try:
         start = {**body, "coordinator": posted.caller.user.name,
@@ -213,17 +183,17 @@ def _refused(request: Request, posted: _Posted, problems: list[Problem],
               if p.field in questions}
     if errors:
         step = min((questions[path].step for path in errors), key=ORDER.index)
-        return _show(request, posted.signed, step, posted.answers,
-                     {path: text for path, text in errors.items()
-                      if questions[path].step is step}, checking=True)
+        return show_step(request, posted.signed, step, posted.answers,
+                         {path: text for path, text in errors.items()
+                          if questions[path].step is step}, checking=True)
     if error_type in (ErrorType.INVALID_INPUT, ErrorType.COMMAND_REFUSED):
         general = [_sentence(p.rule) for p in problems]
     else:
         log.warning("a start from the pages failed: %s", error_type)
         general = [_NOT_STARTED]
-    return _show(request, posted.signed, Step.check, posted.answers, checking=True,
-                 general=general, request_id=request_id, status_code=503
-                 if error_type is ErrorType.UNAVAILABLE else 400)
+    return show_step(request, posted.signed, Step.check, posted.answers, checking=True,
+                     general=general, request_id=request_id,
+                     status_code=503 if error_type is ErrorType.UNAVAILABLE else 400)
 
 
 def _sentence(text: str) -> str:
@@ -237,110 +207,3 @@ def _said(question: Question, rule: str) -> str:
     return _sentence(f"{noun}: {rule}")
 
 
-def _show(request: Request, signed: SignedIn, step: Step, answers: Answers,
-          errors: dict[str, str] | None = None, *, checking: bool = False,
-          general: list[str] | None = None, request_id: str | None = None,
-          status_code: int | None = None) -> Response:
-    """The page of `step`, with the answers given so far and what is wrong with them."""
-    errors = errors or {}
-    context = get_context(request)
-    catalogue = context.catalogue
-    user = signed.user
-    summary = [{"text": text, "href": f"#{_question(user, path).id}"}
-               for path, text in errors.items()]
-    summary += [{"text": text, "href": "#start-intervention"} for text in general or []]
-    page: dict[str, Any] = {
-        "title": TITLES[step],
-        "signed_in": signed,
-        "user": user,
-        "step": step.value,
-        "errors": summary,
-        "field_errors": errors,
-        "answers": answers,
-        "questions": asked(user, step),
-        "carried": [q for q in asked(user) if q.step is not step and q.path in answers],
-        "checking": checking,
-        "action": STEP_PATHS.get(step, CONFIRM),
-        "change_path": CHANGE,
-        "back": _back(step, answers, request),
-        "types": catalogue.active(),
-        "bands": catalogue.risk_bands,
-    }
-    risk = risk_of(answers)
-    if risk is not None:
-        page["cell"] = risk_cell(catalogue.risk_bands, *risk, chosen=True)
-    if step is Step.details:
-        page["grid"] = risk_grid(catalogue.risk_bands, risk)
-        page["sections"] = _sections(page["questions"])
-    if step is Step.check:
-        page.update(_check_page(request, user, answers, request_id))
-    status = status_code or (400 if summary else 200)
-    return _pages(request).render(request, _TEMPLATES[step], page, status_code=status)
-
-
-def _sections(questions: list[Question]) -> list[tuple[str, list[Question]]]:
-    """The questions under their headings, in the order asked; the risk's under its own."""
-    sections: dict[str, list[Question]] = {}
-    for q in questions:
-        heading = "Risk" if q.kind == "scale" else _SECTIONS.get(q.path.split(".")[0], _OTHER)
-        sections.setdefault(heading, []).append(q)
-    return list(sections.items())
-
-
-def _question(user: ApiUserPublic, path: str) -> Question:
-    return next(q for q in asked(user) if q.path == path)
-
-
-def _back(step: Step, answers: Answers, request: Request) -> str | None:
-    """The step before `step` that was asked, if any."""
-    bands = get_context(request).catalogue.risk_bands
-    earlier = [s for s in ORDER[:ORDER.index(step)]
-               if s is not Step.justification or needs_justification(answers, bands)]
-    return earlier[-1].value if earlier else None
-
-
-@dataclass(frozen=True)
-class _Row:
-    """A row of the check page: an answer (with its question, to change it) or what follows
-    from the answers (the risk score, the coordinator)."""
-
-    label: str
-    value: str = ""
-    question: Question | None = None
-    cell: RiskCell | None = None
-
-
-def _check_sections(user: ApiUserPublic, answers: Answers,
-                    catalogue: Catalogue) -> list[tuple[str, list[_Row]]]:
-    bands = catalogue.risk_bands
-    sections: dict[str, list[_Row]] = {}
-    for q in asked(user):
-        if q.step is Step.justification and not needs_justification(answers, bands):
-            continue
-        heading = _SECTIONS.get(q.path.split(".")[0], _OTHER)
-        sections.setdefault(heading, []).append(
-            _Row(q.key, describe_value(q, answers, catalogue), question=q))
-        risk = risk_of(answers)
-        if q.path == "concern.impact" and risk is not None:
-            sections[heading].append(_Row("Risk score", cell=risk_cell(bands, *risk)))
-    you = sections.setdefault(_SECTIONS["coordinator_email"], [])
-    you.insert(0, _Row("Coordinator", user.name))
-    if user.email is not None:
-        you.append(_Row("Your email address", user.email))
-    return list(sections.items())
-
-
-def _check_page(request: Request, user: ApiUserPublic, answers: Answers,
-                request_id: str | None) -> dict[str, Any]:
-    catalogue = get_context(request).catalogue
-    kind = next(t for t in catalogue.active() if t.code == answers["type"])
-    today = datetime.now(UTC).date()  # the day the service counts a start from
-    deadlines, others = by_deadline(preview_type(kind, today))
-    return {
-        "kind": kind,
-        "sections": _check_sections(user, answers, catalogue),
-        "today": today,
-        "deadlines": deadlines,
-        "other_items": others,
-        "request_id": request_id or secrets.token_urlsafe(24),
-    }

@@ -6,6 +6,7 @@ on every step."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import typing
 from collections.abc import Iterator
@@ -20,11 +21,12 @@ from sqlalchemy import func, select
 
 from models.bodies import StartBody
 from models.catalogue import load_catalogue
+from models.errors import ErrorType, InterventionError, Problem
 from models.preview import preview_type
 from models.tables import InterventionReference
 from models.vocabulary import Role
 from tests import scenario
-from tests.pages.conftest import add_with_password, titled
+from tests.pages.conftest import Site, add_with_password, sign_in, titled
 
 if TYPE_CHECKING:
     from tests.pages.stack import LiveSite
@@ -457,3 +459,69 @@ async def test_the_start_page_needs_a_session(live_site: LiveSite) -> None:
         posted = await browser.post("/start/confirm", data={"csrf_token": "x"})
     assert (page.status_code, page.headers["location"]) == (303, "/sign-in")
     assert (posted.status_code, posted.headers["location"]) == (303, "/sign-in")
+
+
+class _Refusing:
+    """A service that refuses every start with `error`, and notes each start's request ID."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.request_ids: list[str | None] = []
+
+    async def start(self, request: object, *, request_id: str | None = None) -> None:
+        self.request_ids.append(request_id)
+        raise self.error
+
+
+def _refusing(site: Site, error: Exception) -> _Refusing:
+    service = _Refusing(error)
+    site.app.state.context = dataclasses.replace(site.app.state.context, service=service)
+    return service
+
+
+async def test_a_field_the_service_refuses_is_shown_on_its_step(site: Site) -> None:
+    rule = "is the coordinator's own address; give the provider lead's"
+    _refusing(site, InterventionError([Problem(field="provider.lead_email", rule=rule)],
+                                      ErrorType.COMMAND_REFUSED))
+    async with site.browser() as browser:
+        await sign_in(browser)
+        refused = await submit(browser, await to_check_page(browser, HIGH))
+
+    assert refused.status_code == 400
+    assert title_of(refused) == titled("Provider and concern", error=True)
+    said = f"The provider lead's email address: {rule}."
+    assert summary_links(refused) == {"#provider-lead-email": said}
+    assert error_beside(refused, "provider-lead-email") == said
+    # Corrected, the answers go back to the check page, not through every step again.
+    assert main_form(refused).fields["checking"] == "1"
+
+
+async def test_an_unavailable_service_keeps_the_answers_and_the_request_id(site: Site) -> None:
+    service = _refusing(site, InterventionError(
+        [Problem(field="temporal", rule="Temporal is unavailable; retry")],
+        ErrorType.UNAVAILABLE))
+    async with site.browser() as browser:
+        await sign_in(browser)
+        check = await to_check_page(browser, HIGH)
+        first = main_form(check).fields["request_id"]
+        refused = await submit(browser, check)
+        assert refused.status_code == 503
+        assert title_of(refused) == titled("Check your answers before starting", error=True)
+        assert list(summary_links(refused)) == ["#start-intervention"]
+        assert "try again in a few minutes" in refused.text
+        assert main_form(refused).fields["request_id"] == first
+        await submit(browser, refused)  # trying again is the same start
+
+    assert len(service.request_ids) == 2
+    assert service.request_ids[0] == service.request_ids[1] is not None
+
+
+async def test_back_shows_the_previous_step_with_its_answers(live_site: LiveSite) -> None:
+    async with live_site.signed_in(COORDINATOR) as browser:
+        details = await submit(browser, await browser.get("/start"), type="programme_review")
+        back = next(f for f in forms_of(details).forms if f.action == "/start/change")
+        assert back.fields["change"] == "type"
+        again = await browser.post(back.action, data=back.fields)
+
+    assert title_of(again) == titled("Choose the type of intervention")
+    assert main_form(again).fields["type"] == "programme_review"
