@@ -525,3 +525,27 @@ async def test_back_shows_the_previous_step_with_its_answers(live_site: LiveSite
 
     assert title_of(again) == titled("Choose the type of intervention")
     assert main_form(again).fields["type"] == "programme_review"
+
+
+async def test_what_is_typed_travels_between_steps_exactly_and_escaped(
+        live_site: LiveSite) -> None:
+    typed = 'Rota "gaps" <b>at night</b> & weekends'
+    async with live_site.signed_in(COORDINATOR) as browser:
+        page = await submit(browser, await browser.get("/start"), type="urgent_risk_review")
+        check = await submit(browser, page, **{**DETAILS, **HIGH, "concern.summary": typed})
+        assert "<b>" not in check.text
+        assert main_form(check).fields["concern.summary"] == typed
+        started = await submit(browser, check)
+    status = await live_site.service.status(started.headers["location"].split("/")[-1])
+    assert status.data.concern.summary == typed
+
+
+async def test_who_coordinates_comes_from_the_session_not_the_form(live_site: LiveSite) -> None:
+    async with live_site.signed_in(COORDINATOR) as browser:
+        form = main_form(await to_check_page(browser, HIGH))
+        started = await browser.post(form.action, data={
+            **form.fields, "coordinator": scenario.DEAN,
+            "coordinator_email": scenario.EMAILS[scenario.DEAN]})
+    status = await live_site.service.status(started.headers["location"].split("/")[-1])
+    assert (status.data.coordinator, status.data.coordinator_email) == (
+        COORDINATOR, scenario.EMAILS[COORDINATOR])
