@@ -207,7 +207,7 @@ def _question(path: str, info: FieldInfo) -> Question:
         step=wording.step if wording else Step.details,
         kind=question_kind,
         label=label,
-        key=wording.key or label if wording else label,
+        key=(wording.key or label) if wording else label,
         noun=wording.noun if wording else f"the {label.lower()}",
         hint=hint,
         # Asked only of an account without an e-mail, which must then give one.
