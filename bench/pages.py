@@ -1,9 +1,13 @@
-"""How fast the dashboard ("What needs you") renders on the server over a full read model:
-10,000 interventions with their deadlines and actions, on SQLite (and on PostgreSQL, given a
-server). Each page is asked for through the ASGI app as a signed-in browser asks for it (the
-session checked, the queries run, the page rendered), beside the JSON API's list of the same
-rows (`GET /interventions`, a bearer token), for the ratio. Prints one JSON document with
-p50/p95 per page and the target: p50 under 200 ms a page.
+"""How fast the pages render on the server over a full read model: 10,000 interventions with
+their deadlines and actions, on SQLite (and on PostgreSQL, given a server). Each page is asked
+for through the ASGI app as a signed-in browser asks for it (the session checked, the queries
+run, the page rendered), beside the JSON API's answer of the same data with a bearer token,
+for the ratio:
+- the dashboard ("What needs you"), beside `GET /interventions`, the same rows;
+- an intervention's page and a command's form, over a dev server and worker with one urgent
+  review driven to its action plan, beside `GET /interventions/{reference}`, its status (one
+  workflow query, as each page makes).
+Prints one JSON document with p50/p95 per page and the target: p50 under 200 ms a page.
 
     python -m bench.pages [--quick] [--n N] [--rounds R] [--postgres URL]
 
@@ -35,14 +39,17 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from api.app import create_app
 from bench.read_model_fill import COORDINATOR, PROVIDER, fill
 from bench.report import Target, ratio
+from bench.stack import PROJECT_QUEUE, json_stdout, running_stack
 from bench.timing import percentiles
 from core.database import make_engine, migrate
+from core.interventions import Interventions
 from core.sessions import set_password
 from core.settings import Settings
 from core.users import add_user, issue_token
 from models.catalogue import load_catalogue
 from models.tables import ApiUserCreate
 from models.vocabulary import Role
+from tests import scenario
 
 __all__ = ["Config", "main"]
 
@@ -114,11 +121,48 @@ async def _measure(engine: Engine, config: Config) -> dict[str, Any]:
     filled = fill(engine, config.n, today)
     fill_seconds = time.perf_counter() - started
     tokens = _users(engine)
-    # The pages and the API's list read the read model alone: no Temporal service behind them.
+    # The dashboard and the API's list read the read model alone: no Temporal service.
     app = create_app(service=None, engine=engine,  # type: ignore[arg-type]
                      catalogue=load_catalogue(), settings=Settings(_env_file=None))
+    pages = await _pages(app, tokens, PAGES, config)
+    return {"filled": asdict(filled) | {"seconds": round(fill_seconds, 1)}, "pages": pages,
+            "targets": _targets(pages)}
+
+
+def _targets(pages: dict[str, Any]) -> list[dict[str, Any]]:
+    return [Target(f"{name} page p50 ms", result["page"]["p50_ms"], TARGET_MS,
+                   at_most=True).as_json() for name, result in pages.items()]
+
+
+async def _measure_live(config: Config) -> dict[str, Any]:
+    """An intervention's page and a command's form, with the read model full and one urgent
+    review on a dev server, driven to its agreed action plan."""
+    with tempfile.TemporaryDirectory(prefix="qi-bench-pages-live-") as tmp:
+        async with running_stack(Path(tmp)) as stack:
+            filled = fill(stack.engine, config.n, datetime.now(UTC).date())
+            tokens = _users(stack.engine)
+            service = Interventions(stack.client, task_queue=PROJECT_QUEUE,
+                                    catalogue=load_catalogue(), engine=stack.engine)
+            started = await service.start(scenario.start_request())
+            reference = started.data.reference
+            assert reference is not None
+            today = datetime.now(UTC).date()
+            for event, payload in scenario.tracking_path(today, today + timedelta(days=30), 2):
+                await service.command(reference, event, payload)
+            app = create_app(service=service, engine=stack.engine, catalogue=load_catalogue(),
+                             settings=Settings(_env_file=None))
+            status = f"/interventions/{reference}"
+            live = [("intervention", COORDINATOR, f"/intervention/{reference}", status),
+                    ("command_form", COORDINATOR,
+                     f"/intervention/{reference}/record-action-progress", status)]
+            pages = await _pages(app, tokens, live, config)
+    return {"filled": asdict(filled), "pages": pages, "targets": _targets(pages)}
+
+
+async def _pages(app: Any, tokens: dict[str, str], measured: list[tuple[str, str, str, str]],
+                 config: Config) -> dict[str, Any]:
     pages: dict[str, Any] = {}
-    for name, who, page, listing in PAGES:
+    for name, who, page, listing in measured:
         _progress(f"  {name}: {page}")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
@@ -127,11 +171,9 @@ async def _measure(engine: Engine, config: Config) -> dict[str, Any]:
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
             api = percentiles(await _timed(c, listing, config.rounds,
                                            Authorization=f"Bearer {tokens[who]}"))
-        pages[name] = {"path": page, "page": rendered, "api_path": listing, "api_list": api,
+        pages[name] = {"path": page, "page": rendered, "api_path": listing, "api": api,
                        "ratio_p50": ratio(rendered["p50_ms"], api["p50_ms"])}
-    return {"filled": asdict(filled) | {"seconds": round(fill_seconds, 1)}, "pages": pages,
-            "targets": [Target(f"{name} page p50 ms", result["page"]["p50_ms"], TARGET_MS,
-                               at_most=True).as_json() for name, result in pages.items()]}
+    return pages
 
 
 @contextmanager
@@ -178,16 +220,19 @@ def _config(argv: list[str]) -> tuple[Config, str | None]:
 
 async def main(argv: list[str]) -> None:
     config, postgres = _config(argv)
+    out = json_stdout()
     report: dict[str, Any] = {"config": asdict(config) | {"target_p50_ms": TARGET_MS,
                                                           "page_size": 25}}
     with tempfile.TemporaryDirectory(prefix="qi-bench-pages-") as tmp, _sqlite(Path(tmp)) as db:
         _progress(f"sqlite: {config.n} interventions")
         report["sqlite"] = await _measure(db, config)
+    _progress(f"sqlite, with a dev server: {config.n} interventions")
+    report["sqlite_live"] = await _measure_live(config)
     if postgres:
         with _postgres(postgres) as db:
             _progress(f"postgresql: {config.n} interventions")
             report["postgresql"] = await _measure(db, config)
-    print(json.dumps(report, indent=2), flush=True)
+    print(json.dumps(report, indent=2), file=out, flush=True)
 
 
 if __name__ == "__main__":
