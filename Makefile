@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.long_life
 	$(BIN)/python -m bench.commands $(BENCH_ARGS)
 	$(BIN)/python -m bench.cli_startup
+	$(BIN)/python -m bench.pages $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .qi-data node_modules api/pages/assets

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -39,6 +40,8 @@ class Stack:
     client: Client
     address: str
     workdir: Path
+    engine: Engine  # the project worker's read model
+
 
     def service(self, task_queue: str = PROJECT_QUEUE) -> Interventions:
         return Interventions(self.client, task_queue=task_queue, catalogue=load_catalogue())
@@ -64,7 +67,7 @@ async def running_stack(workdir: Path) -> AsyncIterator[Stack]:
                                    max_concurrent_activities=ACTIVITY_SLOTS)
             bare = Worker(env.client, task_queue=BARE_QUEUE, workflows=[BareWorkflow])
             async with project, bare:
-                yield Stack(client=env.client, address=address, workdir=workdir)
+                yield Stack(client=env.client, address=address, workdir=workdir, engine=engine)
     finally:
         engine.dispose()
         await asyncio.shield(env.shutdown())

@@ -1,4 +1,4 @@
-"""Read-side queries over the read model, for the CLI and the HTTP API.
+"""Read-side queries over the read model, for the CLI, the HTTP API and the pages.
 
 Everything returned is a public model detached from the session; table objects never leave.
 The read model lags the workflows by one activity: use the workflow's query for the latest.
@@ -32,7 +32,9 @@ __all__ = [
     "MAX_PAGE",
     "ActionListed",
     "audit_trail",
+    "check_page",
     "count_interventions",
+    "filter_clauses",
     "get_intervention",
     "list_actions",
     "list_interventions",
@@ -51,9 +53,14 @@ def _state(value: RecordedState | str) -> RecordedState:
         ) from None
 
 
-def _filters(
-    state: RecordedState | str | None, type_code: str | None, provider_code: str | None
+def filter_clauses(
+    state: RecordedState | str | None = None,
+    type_code: str | None = None,
+    provider_code: str | None = None,
+    coordinator: str | None = None,
 ) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of the list's filters, which combine with AND; an unknown state is a
+    problem naming `state`."""
     clauses: list[ColumnElement[bool]] = []
     if state is not None:
         clauses.append(col(Intervention.state) == _state(state).value)
@@ -61,10 +68,13 @@ def _filters(
         clauses.append(col(Intervention.type_code) == type_code)
     if provider_code is not None:
         clauses.append(col(Intervention.provider_code) == provider_code)
+    if coordinator is not None:
+        clauses.append(col(Intervention.coordinator) == coordinator)
     return clauses
 
 
-def _check_page(limit: int, offset: int) -> None:
+def check_page(limit: int, offset: int) -> None:
+    """A problem naming `limit` or `offset` when the page asked for is out of bounds."""
     problems = []
     if not 1 <= limit <= MAX_PAGE:
         problems.append(Problem(field="limit", rule=f"must be between 1 and {MAX_PAGE}"))
@@ -80,14 +90,15 @@ def list_interventions(
     state: RecordedState | str | None = None,
     type_code: str | None = None,
     provider_code: str | None = None,
+    coordinator: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[InterventionPublic]:
     """One page of interventions, newest started first; filters combine with AND."""
-    _check_page(limit, offset)
+    check_page(limit, offset)
     query = (
         select(Intervention)
-        .where(*_filters(state, type_code, provider_code))
+        .where(*filter_clauses(state, type_code, provider_code, coordinator))
         # id breaks ties so pages never overlap or skip rows started at the same instant.
         .order_by(col(Intervention.started_at).desc(), col(Intervention.id).desc())
         .limit(limit)
@@ -103,10 +114,11 @@ def count_interventions(
     state: RecordedState | str | None = None,
     type_code: str | None = None,
     provider_code: str | None = None,
+    coordinator: str | None = None,
 ) -> int:
     """How many interventions the same filters match, for paging."""
     query = select(func.count()).select_from(Intervention)
-    query = query.where(*_filters(state, type_code, provider_code))
+    query = query.where(*filter_clauses(state, type_code, provider_code, coordinator))
     with session(engine) as db:
         return int(db.exec(query).one())
 
@@ -164,16 +176,17 @@ def list_actions(
     state: RecordedState | str | None = None,
     type_code: str | None = None,
     provider_code: str | None = None,
+    coordinator: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[ActionListed]:
     """One page of the actions of the interventions the filters match, in intervention order
     (newest started first), then by action id."""
-    _check_page(limit, offset)
+    check_page(limit, offset)
     query = (
         select(Action, Intervention)
         .join(Intervention, col(Action.intervention_id) == col(Intervention.id))
-        .where(*_filters(state, type_code, provider_code))
+        .where(*filter_clauses(state, type_code, provider_code, coordinator))
         .order_by(
             col(Intervention.started_at).desc(),
             col(Intervention.id).desc(),

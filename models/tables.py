@@ -88,7 +88,7 @@ class InterventionBase(SQLModel):
     impact: int
     score: int
     risk_band: RiskBand = Field(sa_type=String(16))
-    coordinator: str = Field(max_length=_PERSON)
+    coordinator: str = Field(max_length=_PERSON, index=True)  # a coordinator's own list
     started_at: datetime = Field(index=True)  # the default listing order
     updated_at: datetime
     closed_at: datetime | None = None

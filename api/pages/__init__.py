@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from api.auth import live_session
-from api.pages import commands, intervention, unavailable
+from api.pages import commands, dashboard, intervention, start, unavailable
 from api.pages.access import PageError, SignInFirst
 from api.pages.rendering import Pages
 from api.pages.routes import router
@@ -37,8 +37,10 @@ def install(app: FastAPI) -> None:
     app.state.pages = Pages()
     app.mount("/assets", StaticFiles(directory=ASSETS, check_dir=False), name="assets")
     app.include_router(router)
+    app.include_router(dashboard.router)
     app.include_router(intervention.router)
     app.include_router(commands.router)
+    app.include_router(start.router)
     app.add_exception_handler(SignInFirst, _sign_in_first)
     app.add_exception_handler(PageError, _error_page)
     unavailable.install(app)  # after the API's handlers, which it keeps for the API

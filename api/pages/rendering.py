@@ -64,6 +64,8 @@ class Pages:
             # The design system's macros read nested parameters that callers may leave out.
             undefined=ChainableUndefined,
             autoescape=True,
+            # Templates are part of the installed code: read once, never re-checked per render.
+            auto_reload=False,
         )
         self.environment.globals.update(service_name=SERVICE_NAME,
                                         service_version=version("quality-interventions"))

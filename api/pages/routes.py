@@ -1,4 +1,4 @@
-"""Signing in and out, and the page a signed-in user lands on.
+"""Signing in and out (the page a signed-in user lands on is `api.pages.dashboard`).
 
 Every form carries a CSRF token, checked before its POST does anything: a signed-in page's is
 its session's (`core.sessions.csrf_token`); the sign-in form's, before there is a session,
@@ -27,9 +27,6 @@ from api.auth import SESSION_COOKIE, deny, live_session
 from api.context import get_context
 from api.pages.rendering import Pages
 from core.sessions import SessionPolicy, SignedIn, csrf_matches, end_session, sign_in
-from models.access import Operation, reach
-from models.tables import ApiUserPublic
-from models.vocabulary import Reach
 
 __all__ = ["SIGN_IN_COOKIE", "router"]
 
@@ -53,28 +50,6 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, *,
                 path: str = "/", samesite: Literal["lax", "strict"] = "lax") -> None:
     response.set_cookie(name, value, path=path, httponly=True, samesite=samesite,
                         secure=request.url.scheme == "https")
-
-
-@router.get("/")
-def home(request: Request) -> Response:
-    signed = live_session(request)
-    if signed is None:
-        return _redirect("/sign-in")
-    settings = get_context(request).settings
-    namespace = settings.temporal_namespace or "default"
-    return _pages(request).render(request, "home.jinja", {
-        "title": "You are signed in",
-        "signed_in": signed,
-        "user": signed.user,
-        "role": signed.user.role.value.replace("_", " ").capitalize(),
-        "web_ui_url": f"{settings.resolved_ui_origin}/namespaces/{namespace}/workflows",
-        "opens_payloads": _may_open_payloads(signed.user),
-    })
-
-
-def _may_open_payloads(user: ApiUserPublic) -> bool:
-    # As the codec server decides: only those who may read every intervention.
-    return reach(user.role, Operation.read) is Reach.all
 
 
 @router.get("/sign-in")

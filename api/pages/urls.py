@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from models.commands import Event
 
-__all__ = ["DASHBOARD", "SIGN_IN", "START", "command_page", "intervention_page"]
+__all__ = ["DASHBOARD", "DOWNLOAD_ACTIONS", "DOWNLOAD_INTERVENTIONS", "SIGN_IN", "START",
+           "command_page", "intervention_page"]
 
 DASHBOARD = "/"
 SIGN_IN = "/sign-in"
 START = "/start"
+# The dashboard's list as CSV, through the session (the API's /exports take bearer tokens).
+DOWNLOAD_INTERVENTIONS = "/download/interventions.csv"
+DOWNLOAD_ACTIONS = "/download/actions.csv"
 
 
 def intervention_page(reference: str) -> str:

@@ -123,7 +123,7 @@ def test_a_browser_signed_in_at_the_api_sees_what_the_web_ui_otherwise_shows_sea
             page.get_by_label("User name").fill(scenario.COORDINATOR)
             page.get_by_label("Password", exact=True).fill(password)
             page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("You are signed in")
+            expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
 
             page.goto(workflow)
             expect(shown).to_contain_text(f'"intervention_id": "{intervention_id}"',

@@ -384,7 +384,7 @@ async def test_a_full_page_in_chromium_has_no_accessibility_violation(
             await page.get_by_label("User name").fill(COORDINATOR)
             await page.get_by_label("Password", exact=True).fill(PASSWORD)
             await page.get_by_role("button", name="Sign in").click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text("You are signed in")
+            await expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
 
             await page.goto(f"{served}{intervention_page(reference)}")
 

@@ -126,10 +126,10 @@ def test_a_user_signs_in_with_the_keyboard_and_signs_out(browser: Browser, serve
     _tab_to(page, "#password")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("You are signed in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
     assert page.url == f"{served}/"
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(COORDINATOR)
-    _check(page, "start", titled("You are signed in"))
+    _check(page, "start", titled("What needs you"))
 
     _tab_to(page, "button.nhsuk-header__account-button")
     page.keyboard.press("Enter")
@@ -154,7 +154,7 @@ def test_the_pages_work_without_javascript(browser: Browser, served: str) -> Non
     page.get_by_label("User name").fill(COORDINATOR)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("You are signed in")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "start-without-javascript-narrow.png", full_page=True)
 

@@ -163,7 +163,7 @@ async def test_signing_in_sets_a_session_cookie_and_lands_on_the_start_page(site
                                        "httponly": True, "secure": False, "max-age": ""}
     assert len(cookie["value"]) >= 43  # 32 random bytes
     assert home.status_code == 200
-    assert title_of(home) == titled("You are signed in")
+    assert title_of(home) == titled("What needs you")
     assert COORDINATOR in home.text
     assert 'action="/sign-out"' in home.text
     assert f"{UI_ORIGIN}/namespaces/default/workflows" in home.text

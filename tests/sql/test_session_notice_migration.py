@@ -1,4 +1,4 @@
-"""Sessions keep one notice for their next page (0007): a session started before the migration
+"""Sessions keep one notice for their next page (0008): a session started before the migration
 goes on with none, takes one left for it once, and the downgrade takes the column away and
 leaves the sessions."""
 
@@ -23,8 +23,8 @@ OTHER = "o" * 43
 
 
 def _started_before(url: str) -> None:
-    """A read model at 0006 holding a user signed in twice."""
-    migrate(url, "0006")
+    """A read model at 0007 holding a user signed in twice."""
+    migrate(url, "0007")
     users = sa.table("api_user", sa.column("id"), sa.column("name"), sa.column("role"),
                      sa.column("created_at", sa.DateTime(timezone=True)))
     sessions = sa.table("web_session", sa.column("user_id"), sa.column("id_hash"),
@@ -100,7 +100,7 @@ def test_the_downgrade_takes_the_notices_away_and_keeps_the_sessions(database_ur
             config.set_main_option("script_location", str(folder))
             with engine.begin() as conn:
                 config.attributes["connection"] = conn
-                command.downgrade(config, "0006")
+                command.downgrade(config, "0007")
         with engine.connect() as conn:
             kept = conn.execute(sa.text("SELECT count(*) FROM web_session")).scalar()
     finally:

@@ -1,5 +1,5 @@
-"""A browser session keeps what its next page says once (that a command was done), so the
-confirmation needs no place in the page's address.
+"""An index on the intervention's coordinator: a coordinator's own list (the pages' dashboard,
+its counts and downloads) reads their rows alone, not every row the service holds.
 
 Revision ID: 0007
 Revises: 0006
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
@@ -20,14 +19,10 @@ down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-NOTICE = 100
-
 
 def upgrade() -> None:
-    with op.batch_alter_table("web_session") as batch:
-        batch.add_column(sa.Column("notice", sa.String(NOTICE), nullable=True))
+    op.create_index("ix_intervention_coordinator", "intervention", ["coordinator"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("web_session") as batch:
-        batch.drop_column("notice")
+    op.drop_index("ix_intervention_coordinator", table_name="intervention")
