@@ -109,8 +109,11 @@ def test_lengths_are_told_in_the_options_terms(signed_in: Stub) -> None:
 def test_a_key_of_the_payload_no_option_has_is_named(signed_in: Stub) -> None:
     line = _refused(signed_in, "escalate", REFERENCE, "--level", "dean", "--reason", "r",
                     "--data", '{"colour": "red"}')
+    # A command whose body may be left out is checked the same way.
+    bare = _refused(signed_in, "close", REFERENCE, "--data", '{"actor": "someone.else"}')
 
     assert line == "colour: not an option of this command"
+    assert bare == "actor: not an option of this command"
 
 
 def test_a_rule_of_a_contract_is_told_without_pydantics_prefix() -> None:
