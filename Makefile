@@ -12,7 +12,7 @@ COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --gen
 # (package-lock.json), written where the API serves them from. Never committed, never a CDN.
 ASSETS := api/pages/assets/pages.min.css
 
-.PHONY: run test lint install lock clean bench node
+.PHONY: run test lint install lock clean bench node cli-options
 
 $(STAMP): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: install
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+
+# `qi`'s lifecycle commands read their options from cli/options.json, generated from the
+# contracts; after changing a contract, regenerate it (a test fails until then).
+cli-options: $(STAMP)
+	$(BIN)/python -m cli.describe
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.long_life

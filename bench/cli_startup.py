@@ -1,8 +1,8 @@
 """How soon `qi` answers: wall time of `qi` commands that need no server, run as a newcomer
 runs them (a fresh interpreter each time), and the modules that cost the most to import; and
-`qi show`, `qi list` and a lifecycle command (`qi escalate`) against a running service (the
-HTTP API, signed in as a coordinator) beside a bare Temporal client script asking the
-intervention's workflow for its status.
+`qi show`, `qi list`, a lifecycle command (`qi escalate`) and `qi start` against a running
+service (the HTTP API, signed in as a coordinator) beside a bare Temporal client script asking
+the intervention's workflow for its status.
 
     python -m bench.cli_startup [--runs 15] [--repo PATH]
 
@@ -27,6 +27,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -114,6 +115,7 @@ async def _against_the_service(repo: Path, runs: int) -> dict[str, object]:
                     "qi list": ["list"],
                     "qi escalate": ["escalate", reference, "--level", "provider_executive",
                                     "--reason", "No reply from the trust"],
+                    "qi start": ["start", *_start_options(scenario.start_request())],
                 }
                 report: dict[str, object] = {}
                 for name, args in commands.items():
@@ -129,6 +131,15 @@ async def _against_the_service(repo: Path, runs: int) -> dict[str, object]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await api
     return report
+
+
+def _start_options(request: dict[str, Any]) -> list[str]:
+    """A start request as `qi start` takes it (a new intervention each run)."""
+    options = ["--type", request["type"], "--coordinator-email", request["coordinator_email"]]
+    for group in ("provider", "concern"):
+        for name, value in request[group].items():
+            options += [f"--{group}-{name.replace('_', '-')}", str(value)]
+    return options
 
 
 def _free_port() -> int:

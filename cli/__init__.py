@@ -1,13 +1,14 @@
 """`qi`: run the stack, start and drive interventions from a terminal.
 
 Everything `qi` parses or prints lives in this package: the commands (`cli.run`,
-`cli.interventions`, `cli.lifecycle`, `cli.admin`), the options and their formats generated
-from the contracts (`cli.options`, `models.formats`), errors in the options' terms
-(`cli.problems`), the tables (`cli.views`), the output and exit codes (`cli.output`,
-`cli.exit_codes`).
+`cli.interventions`, `cli.lifecycle`, `cli.admin`), the options and their formats, read from
+`cli/options.json`, which `cli.describe` generates from the contracts (`models.formats` words
+them), errors in the options' terms (`cli.problems`), the tables (`cli.views`), the output and
+exit codes (`cli.output`, `cli.exit_codes`).
 
 A command's module is imported only when that command runs (or shows its help), so `qi --help`
-and `qi types` never load the Temporal client or SQLAlchemy.
+and `qi types` never load the Temporal client or SQLAlchemy, and the commands that start or
+drive an intervention load no model at all.
 """
 
 from __future__ import annotations

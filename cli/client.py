@@ -22,7 +22,11 @@ from cli.exit_codes import EXIT_FORBIDDEN, EXIT_INVALID, EXIT_NOT_SIGNED_IN, EXI
 from cli.output import fail
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cli.options import FieldOption
+
+    Options = Sequence[FieldOption] | Callable[[], Sequence[FieldOption]]
 
 __all__ = ["Service", "ServiceError", "check_url", "service"]
 
@@ -56,10 +60,11 @@ class ServiceError(Exception):
 
 
 class Service:
-    """The API at `url`, called with `token`; `options` name what a refusal is about. Each
-    call prints the one error line and exits when it fails; `request` raises instead."""
+    """The API at `url`, called with `token`; `options` name what a refusal is about (given
+    as a function when they cost something to build, called only to explain one). Each call
+    prints the one error line and exits when it fails; `request` raises instead."""
 
-    def __init__(self, url: str, token: str, options: Sequence[FieldOption] = ()) -> None:
+    def __init__(self, url: str, token: str, options: Options = ()) -> None:
         self.url = url
         self._token = token
         self.options = options
@@ -96,7 +101,7 @@ class Service:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 payload = response.read()
         except urllib.error.HTTPError as error:
-            raise self._refused(error) from None
+            raise self._refused(error, body) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise ServiceError(EXIT_UNAVAILABLE, f"cannot reach the service at {self.url} "
@@ -104,7 +109,7 @@ class Service:
                                "`qi login` was given?") from None
         return json.loads(payload) if payload else None
 
-    def _refused(self, error: urllib.error.HTTPError) -> ServiceError:
+    def _refused(self, error: urllib.error.HTTPError, sent: Any) -> ServiceError:
         try:
             problem = json.loads(error.read() or b"{}")
         except (TimeoutError, ValueError):
@@ -134,11 +139,12 @@ class Service:
                     for p in problem.get("problems") or [] if isinstance(p, dict)]
         if not problems:
             problems = [Problem(field="", rule=detail)]
-        code, line = explain_problems(ProblemError(problems, kind), self.options)
+        options = self.options() if callable(self.options) else self.options
+        code, line = explain_problems(ProblemError(problems, kind), options, sent)
         return ServiceError(code if error.code != 413 else EXIT_INVALID, line)
 
 
-def service(options: Sequence[FieldOption] = ()) -> Service:
+def service(options: Options = ()) -> Service:
     """The service `qi login` signed this user in to; one line and exit 5 when nobody has."""
     try:
         stored: Credentials | None = load()

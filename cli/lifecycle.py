@@ -1,47 +1,45 @@
 """`qi start` and one `qi` command per lifecycle command (`qi convene-panel`, `qi close`, ...),
-generated from the bodies the API takes (`models.bodies`: the registry's contracts without who
-sends them): options, their help and a worked example.
+built from the description of the bodies the API takes (`cli.options`): options, their help and
+a worked example.
 
-Input is checked against the body here, before anything is sent, so a mistake is named by its
-option; the command goes to the service as the signed-in user, and the lifecycle's refusals
-come back named the same way. A command's line says what it created (M1, F1, A1) and what is
-ready next.
+What was typed is sent as the payload; the service checks it against the contract, and its
+refusals come back named by the options a person typed (`cli.problems`): a mistake in a value,
+or a rule of the lifecycle. A command's line says what it created (M1, F1, A1) and what is
+ready next. Nothing here loads a model, so a command costs little more than its requests.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 import click
 
-from cli.environment import catalogue
 from cli.exit_codes import EXIT_INVALID
 from cli.names import dashed
-from cli.options import FieldOption, InputError, assemble, example_line, field_options
+from cli.options import (
+    FieldOption,
+    InputError,
+    assemble,
+    command_help,
+    command_options,
+    example_line,
+    start_options,
+)
 from cli.output import fail
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
 
 __all__ = ["lifecycle_command", "start_command"]
 
 _ID = '"$id"'  # the intervention ID `qi start` printed, in the examples
 
 
-def _checked(
-    model: type[BaseModel], options: list[FieldOption], values: dict[str, Any], data: str | None
-) -> Any:
-    """The contract, from the options and `--data`; a mistake names its option (exit 2)."""
-    from pydantic import ValidationError
-
-    from cli.problems import explain_validation
-
+def _payload(options: list[FieldOption], values: dict[str, Any], data: str | None) -> Any:
+    """The payload, from the options and `--data`; a value that cannot be read names its
+    option (exit 2)."""
     try:
-        return model.model_validate(assemble(options, values, data))
+        return assemble(options, values, data)
     except InputError as error:
         fail(EXIT_INVALID, str(error))
-    except ValidationError as error:
-        fail(EXIT_INVALID, explain_validation(error, options))
     except OSError as error:  # --data @missing.json
         fail(EXIT_INVALID, f"--data: cannot read {error.filename} ({error.strerror})")
 
@@ -57,48 +55,61 @@ def _attach(command: click.Command, options: list[FieldOption], argument: str | 
     command.epilog = "\b\nExample:\n  " + example_line(command.name, options, argument)
 
 
-def _start_options() -> list[FieldOption]:
-    from dataclasses import replace
-
-    from models.bodies import StartBody
+def _start_options_with_types() -> list[FieldOption]:
+    """The start's options, `--type` offering the catalogue's types (read from it: only for
+    the help, or to explain a refusal)."""
+    from cli.environment import catalogue
     from models.formats import Format
 
-    options = field_options(StartBody)
     codes = tuple(t.code for t in catalogue().active())
     kinds = Format("one of: " + ", ".join(codes) + " (or a type's name; `qi types` lists them)",
                    codes[0], codes)
-    return [replace(o, format=kinds) if o.path == ("type",) else o for o in options]
+    return [replace(o, format=kinds) if o.path == ("type",) else o for o in start_options()]
+
+
+def _start_help(high: int) -> str:
+    return ("Start an intervention, coordinated by you (the user signed in with `qi login`)."
+            "\n\nPrints the new intervention's reference "
+            "(e.g. QI-2027-0042), which every command takes as well as its full ID. "
+            f"The risk score is likelihood x impact; below {high} (the high band) give "
+            "--concern-override-justification too.")
+
+
+def _request_id() -> click.Option:
+    return click.Option(["--request-id"], help="Starting again with the same ID returns the "
+                        "same intervention, started once")
+
+
+class _Start(click.Command):
+    """`qi start`, whose help names the catalogue's types and its high band: the catalogue is
+    read when the help is shown, so starting an intervention does not wait for it."""
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from cli.environment import catalogue
+
+        self.help = _start_help(catalogue().risk_bands.high_from)
+        self.params = [_request_id()]
+        _attach(self, _start_options_with_types(), None)
+        super().format_help(ctx, formatter)
 
 
 def start_command() -> click.Command:
-    import json
-
-    from cli.client import service
-    from models.bodies import StartBody
-
-    options = _start_options()
-    high = catalogue().risk_bands.high_from
+    options = start_options()
 
     def callback(request_id: str | None, data: str | None, as_json: bool, **values: Any) -> None:
-        request = _checked(StartBody, options, values, data)
+        import json
+
+        from cli.client import service
+
+        body = _payload(options, values, data)
         headers = {"Idempotency-Key": request_id} if request_id else None
-        status = service(options).post(
-            "/interventions", request.model_dump(mode="json", exclude_unset=True), headers)
+        status = service(_start_options_with_types).post("/interventions", body, headers)
         if as_json:
             click.echo(json.dumps(status, indent=2))
         else:
             click.echo(status["data"]["reference"] or status["data"]["intervention_id"])
 
-    command = click.Command(
-        name="start", callback=callback,
-        help="Start an intervention, coordinated by you (the user signed in with `qi login`)."
-        "\n\nPrints the new intervention's reference "
-        "(e.g. QI-2027-0042), which every command takes as well as its full ID. "
-        f"The risk score is likelihood x impact; below {high} (the high band) give "
-        "--concern-override-justification too.",
-        params=[click.Option(["--request-id"], help="Starting again with the same ID returns "
-                             "the same intervention, started once")],
-    )
+    command = _Start(name="start", callback=callback, params=[_request_id()])
     _attach(command, options, None)
     return command
 
@@ -123,12 +134,7 @@ def _reply(name: str, result: dict[str, Any], created: list[str], after: dict[st
 
 def lifecycle_command(name: str) -> click.Command:
     """The `qi` command for the lifecycle command `name` (dashed)."""
-    from models.bodies import COMMAND_BODIES
-    from models.commands import Event
-
-    event = Event(name.replace("-", "_"))
-    model = COMMAND_BODIES[event]
-    options = field_options(model)
+    options = command_options(name)
 
     def callback(intervention_id: str, data: str | None, as_json: bool, **values: Any) -> None:
         import json
@@ -136,8 +142,7 @@ def lifecycle_command(name: str) -> click.Command:
 
         from cli.client import service
 
-        body = _checked(model, options, values, data).model_dump(mode="json",
-                                                                  exclude_unset=True)
+        body = _payload(options, values, data)
         client = service(options)
         path = f"/interventions/{quote(intervention_id, safe='')}"
         before = client.get(path)
@@ -153,10 +158,9 @@ def lifecycle_command(name: str) -> click.Command:
     command = click.Command(
         name=name, callback=callback,
         params=[click.Argument(["intervention_id"])],
-        help=(model.__doc__ or "").strip() + "\n\nSent as the user signed in with `qi login`, "
+        help=command_help(name) + "\n\nSent as the user signed in with `qi login`, "
         "who is recorded as its actor.\n\nINTERVENTION_ID is what `qi start` printed "
         "(a reference such as QI-2027-0042) or the full intervention-<uuid> ID.",
     )
     _attach(command, options, _ID)
     return command
-

@@ -1,50 +1,55 @@
-"""Command-line options generated from the pydantic contracts, so the CLI never restates them.
+"""The options of `qi start` and of each lifecycle command, as `cli/options.json` describes them,
+and how what people type becomes the payload sent to the service.
 
-Scalars become `--field` options, nested models are flattened (`--provider-code`), lists repeat
-the option (lists of fixed values also take `a,b`); a list of models takes one item per option
-as `key=value; key=value`, where a list inside takes `a,b` or `a+b`. Each option's help says
-the format, the allowed values and an example (`models.formats`); dates are typed as people type
-them and handed on as YYYY-MM-DD. Everything else stays text: pydantic validates it, and
-`cli.problems` names the option when it fails.
+The file is generated from the contracts (`python -m cli.describe`; a test fails when it is
+stale), so a command's path loads no model: only this description, click and the HTTP client.
+Scalars are `--field` options, nested models flattened (`--provider-code`), lists repeat the
+option (lists of fixed values also take `a,b`); a list of models takes one item per option as
+`key=value; key=value`, where a list inside takes `a,b` or `a+b`. Each option's help says the
+format, the allowed values and an example; dates are typed as people type them and sent as
+YYYY-MM-DD. Everything else is sent as typed: the service validates it, and `cli.problems`
+names the option when it refuses.
 """
 
 from __future__ import annotations
 
 import json
-import typing
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
-from models.formats import Format, describe_field, format_of, is_model, unwrap
+from models.formats import Format, parse_date
 
-__all__ = ["FieldOption", "InputError", "ItemKey", "assemble", "example_line", "field_options",
-           "parse_item"]
+__all__ = ["DESCRIPTION", "FieldOption", "InputError", "ItemKey", "assemble", "command_help",
+           "command_options", "example_line", "format_from_json", "format_to_json",
+           "parse_item", "start_options"]
+
+DESCRIPTION = Path(__file__).with_name("options.json")
+
+# How a kind of value is read from what was typed, by the name the description gives it.
+_PARSERS: dict[str, Callable[[str], Any]] = {"date": parse_date}
 
 
 class InputError(ValueError):
     """What was typed cannot be read; the message names the option."""
 
 
-def _listy(annotation: Any) -> bool:
-    return typing.get_origin(unwrap(annotation)) in (list, tuple)
+def format_to_json(fmt: Format) -> dict[str, Any]:
+    parse = next((name for name, how in _PARSERS.items() if how is fmt.parse), None)
+    if fmt.parse is not None and parse is None:
+        raise LookupError(f"no name for the parser of {fmt.what!r}: add it to _PARSERS")
+    return {"what": fmt.what, "example": fmt.example, "choices": list(fmt.choices),
+            "parse": parse}
 
 
-def _item_of(annotation: Any) -> Any:
-    return typing.get_args(unwrap(annotation))[0]
-
-
-def _default(info: FieldInfo) -> str:
-    if info.is_required():
-        return "required"
-    if info.default is None or info.default_factory is not None:
-        return "optional"
-    value = getattr(info.default, "value", info.default)
-    return f"default {'no' if value is False else value}"
+def format_from_json(data: dict[str, Any]) -> Format:
+    parse = data["parse"]
+    return Format(data["what"], data["example"], tuple(data["choices"]),
+                  _PARSERS[parse] if parse else None)
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,24 @@ class ItemKey:
             return ",".join(self.format.choices[:2])
         return self.format.example.strip('"')
 
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "format": format_to_json(self.format), "listy": self.listy,
+                "presence": self.presence}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ItemKey:
+        return cls(data["name"], format_from_json(data["format"]), data["listy"],
+                   data["presence"])
+
 
 @dataclass(frozen=True)
 class FieldOption:
+    """One option: where its value goes in the payload (`path`), how it is typed and
+    explained. An option with `keys` takes items (`--members "name=...; roles=..."`)."""
+
     path: tuple[str, ...]
+    flag: str
     multiple: bool
-    item_model: type[BaseModel] | None
     is_flag: bool
     format: Format
     presence: str
@@ -81,8 +98,8 @@ class FieldOption:
     in_example: bool = False
 
     @property
-    def flag(self) -> str:
-        return "--" + "-".join(self.path).replace("_", "-")
+    def takes_items(self) -> bool:
+        return bool(self.keys)
 
     @property
     def dest(self) -> str:
@@ -91,7 +108,7 @@ class FieldOption:
     @property
     def help(self) -> str:
         lead = f"{self.description}. " if self.description else ""
-        if self.item_model is not None:
+        if self.takes_items:
             keys = "; ".join(k.help() for k in self.keys)
             return (f"{lead}{self.presence.capitalize()}; repeat the option, one item each, as "
                     "key=value pairs separated by "
@@ -107,7 +124,7 @@ class FieldOption:
     def example(self) -> str:
         if self.is_flag:
             return self.flag
-        if self.item_model is not None:
+        if self.takes_items:
             pairs = "; ".join(f"{k.name}={k.example()}" for k in self.keys)
             return f'{self.flag} "{pairs}"'
         return f"{self.flag} {self.format.example}"
@@ -123,14 +140,14 @@ class FieldOption:
                             metavar=self._metavar())
 
     def _metavar(self) -> str:
-        if self.item_model is not None:
+        if self.takes_items:
             return "KEY=VALUE;..."
         if self.format.parse is not None:
             return "DATE"
         return "CHOICE" if self.format.choices else "TEXT"
 
     def parse(self, value: str) -> Any:
-        if self.item_model is not None:
+        if self.takes_items:
             return parse_item(value, self)
         if self.format.parse is None:
             return value
@@ -139,64 +156,44 @@ class FieldOption:
         except ValueError as error:
             raise InputError(f"{self.flag}: {error}") from None
 
+    def to_json(self) -> dict[str, Any]:
+        described: dict[str, Any] = {
+            "flag": self.flag, "path": list(self.path), "multiple": self.multiple,
+            "is_flag": self.is_flag, "presence": self.presence,
+            "description": self.description, "format": format_to_json(self.format),
+            "in_example": self.in_example}
+        if self.keys:
+            described["keys"] = [k.to_json() for k in self.keys]
+        return described
 
-def _item_keys(model: type[BaseModel]) -> tuple[ItemKey, ...]:
-    keys = []
-    for name, info in model.model_fields.items():
-        listy = _listy(info.annotation)
-        fmt = format_of(_item_of(info.annotation), None) if listy else format_of(
-            info.annotation, info)
-        keys.append(ItemKey(name, fmt, listy, _default(info)))
-    return tuple(keys)
-
-
-# Examples for text fields of the shared value types, whose descriptions give none.
-_EXAMPLES = {
-    ("provider", "name"): '"Northshire Hospitals NHS Trust"',
-    ("provider", "site"): '"Northshire General, Emergency Department"',
-    ("provider", "lead_email"): "dme@northshire.example.nhs.uk",
-    ("concern", "summary"): '"Supervision gaps reported on night shifts"',
-    ("concern", "override_justification"): '"Repeated reports from two sources"',
-}
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldOption:
+        return cls(tuple(data["path"]), data["flag"], data["multiple"], data["is_flag"],
+                   format_from_json(data["format"]), data["presence"], data["description"],
+                   tuple(ItemKey.from_json(k) for k in data.get("keys", ())),
+                   data["in_example"])
 
 
-def _leaf(path: tuple[str, ...], info: FieldInfo, parent_required: bool) -> FieldOption:
-    annotation = unwrap(info.annotation)
-    presence = _default(info)
-    # Shown in the worked example: what must be given, and the values of a required group.
-    in_example = presence == "required" or (
-        parent_required and info.default_factory is None and info.default is not None)
-    description = describe_field(info)
-    if typing.get_origin(annotation) in (list, tuple):
-        item = unwrap(_item_of(annotation))
-        if is_model(item):
-            keys = _item_keys(item)
-            return FieldOption(path, True, item, False, keys[0].format, presence, description,
-                               keys, in_example=True)
-        return FieldOption(path, True, None, False, format_of(_item_of(annotation), None),
-                           presence, description, in_example=in_example)
-    fmt = format_of(info.annotation, info)
-    if path in _EXAMPLES:
-        fmt = replace(fmt, example=_EXAMPLES[path])
-    return FieldOption(path, False, None, annotation is bool, fmt, presence, description,
-                       in_example=in_example)
+@cache
+def _description() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(DESCRIPTION.read_text(encoding="utf-8"))
+    return loaded
 
 
-def field_options(
-    model: type[BaseModel], prefix: tuple[str, ...] = (), skip: frozenset[str] = frozenset(),
-    *, parent_required: bool = True,
-) -> list[FieldOption]:
-    options: list[FieldOption] = []
-    for name, info in model.model_fields.items():
-        if name in skip:
-            continue
-        path = (*prefix, name)
-        annotation = unwrap(info.annotation)
-        if is_model(annotation):
-            options += field_options(annotation, path, parent_required=info.is_required())
-        else:
-            options.append(_leaf(path, info, parent_required))
-    return options
+def start_options() -> list[FieldOption]:
+    """The options of `qi start`, as the start's body has them."""
+    return [FieldOption.from_json(o) for o in _description()["start"]["options"]]
+
+
+def command_options(name: str) -> list[FieldOption]:
+    """The options of the lifecycle command `name` (dashed), as its body has them."""
+    return [FieldOption.from_json(o) for o in _description()["commands"][name]["options"]]
+
+
+def command_help(name: str) -> str:
+    """What the lifecycle command `name` does: its contract's docstring."""
+    text: str = _description()["commands"][name]["help"]
+    return text
 
 
 def _split(value: str) -> list[str]:
@@ -215,7 +212,7 @@ def parse_item(text: str, option: FieldOption) -> dict[str, Any]:
                              + ", ".join(keys))
         key = keys.get(name)
         if key is None:
-            item[name] = value.strip()  # pydantic names the unknown key, with the known ones
+            item[name] = value.strip()  # the service names the unknown key, with the known ones
         elif key.listy:
             item[name] = _split(value)
         elif key.format.parse is not None:
@@ -246,7 +243,7 @@ def _values(option: FieldOption, value: Any) -> Any:
         return option.parse(value) if isinstance(value, str) else value
     parsed: list[Any] = []
     for one in value:
-        if option.item_model is None and option.format.choices:
+        if not option.takes_items and option.format.choices:
             parsed += _split(one)
         else:
             parsed.append(option.parse(one))

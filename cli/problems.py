@@ -1,29 +1,59 @@
 """Errors in a coordinator's words: the option to fix, the rule, the allowed values.
 
-Pydantic's locations (`members.1.roles.0`) and the lifecycle's fields (`held_on`) become the
-options a person typed (`the second --members, roles`, `--held-on`); pydantic's messages
-become the format the option's help gives, never a regex or a JSON path.
+The service checks what `qi` sent and answers with problems, each a field path
+(`members.1.roles.0`) and a rule. The paths become the options a person typed (`the second
+--members, roles`, `--held-on`); a mistake in a value, reported in pydantic's words, becomes
+the format the option's help gives, with the value that was sent, never a regex or a JSON path.
+The lifecycle's own rules are kept as they are, with commands spelled as `qi` spells them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any
-
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cli.exit_codes import EXIT_INVALID, exit_code_for
+from cli.names import dashed_commands
 from cli.options import FieldOption
-from models.errors import ErrorType, Problem, ProblemError
 from models.formats import Format
 
-__all__ = ["explain_problems", "explain_validation", "label_for"]
+if TYPE_CHECKING:
+    from models.errors import Problem, ProblemError
+
+__all__ = ["explain_problems", "label_for"]
 
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
              "ninth", "tenth")
 # The thing an option names, whose absence is bad input rather than an unknown intervention.
 _REFERENCES = {"meeting_id", "finding_id", "action_id"}
+
+# The service validates with pydantic and passes its messages on as the rules. These are the
+# kinds of mistake worded here again; any other rule is the service's own, and kept.
+_KINDS = (
+    (re.compile(r"Field required"), "missing"),
+    (re.compile(r"Extra inputs are not permitted"), "extra_forbidden"),
+    (re.compile(r"String should have at least (\d+) characters?"), "string_too_short"),
+    (re.compile(r"String should have at most (\d+) characters?"), "string_too_long"),
+    (re.compile(r"\w+ should have at least (\d+) items? after validation.*"), "too_short"),
+    (re.compile(r"\w+ should have at most (\d+) items? after validation.*"), "too_long"),
+    (re.compile(r"Value error, (.*)", re.S), "value_error"),
+    (re.compile(r"(?:Input should|String should match) .*", re.S), "value"),
+)
+_LIMITED = {"string_too_short", "too_short", "string_too_long", "too_long"}
+
+
+@dataclass(frozen=True)
+class _Mistake:
+    """A value the service refused: where, the kind of mistake, what was sent there."""
+
+    kind: str
+    loc: list[str | int]
+    msg: str
+    sent: tuple[Any, ...]  # () when nothing was sent there, else (the value,)
+    limit: int | None = None  # of a length, for the kinds in _LIMITED
+    error: str = ""  # a contract's own rule, for a value_error
 
 
 def _ordinal(index: int) -> str:
@@ -56,64 +86,98 @@ def _find(
 
 
 def label_for(field: str, options: Sequence[FieldOption]) -> str | None:
-    """The option a lifecycle problem's field names, or None when no option holds it."""
-    label, _, option = _find(field.split("."), options)
+    """The option a problem's field names, or None when no option holds it."""
+    label, _, option = _find(_location(field), options)
     return label if option is not None else None
 
 
-def _rule(error: ErrorDetails, fmt: Format | None) -> str:
-    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+def _location(field: str) -> list[str | int]:
+    """`members.1.roles` -> ["members", 1, "roles"]."""
+    return [int(part) if part.isdigit() else part for part in field.split(".")]
+
+
+def _sent_at(loc: Sequence[str | int], sent: Any) -> tuple[Any, ...]:
+    value = sent
+    for part in loc:
+        if isinstance(value, dict) and str(part) in value:
+            value = value[str(part)]
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return ()
+    return (value,)
+
+
+def _mistake(problem: Problem, sent: Any) -> _Mistake | None:
+    """The problem as a mistake in a value `qi` sent; None for a rule of the service's own."""
+    for pattern, kind in _KINDS:
+        matched = pattern.fullmatch(problem.rule.strip())
+        if matched is None:
+            continue
+        loc = _location(problem.field)
+        return _Mistake(kind, loc, problem.rule.strip(), _sent_at(loc, sent),
+                        limit=int(matched[1]) if kind in _LIMITED else None,
+                        error=matched[1] if kind == "value_error" else "")
+    return None
+
+
+def _rule(mistake: _Mistake, fmt: Format | None) -> str:
+    kind, limit = mistake.kind, mistake.limit
     wanted = f"give {fmt.help()}" if fmt else ""
     if kind == "missing":
         return f"required; {wanted}" if fmt else "required"
     if kind == "extra_forbidden":
         return "not an option of this command"
-    if kind in ("string_too_short", "too_short") and ctx.get("min_length") in (0, 1):
+    if kind in ("string_too_short", "too_short") and limit in (0, 1):
         return f"must not be empty; {wanted}" if fmt else "must not be empty"
     if kind == "too_short":
-        return f"give at least {ctx.get('min_length')}"
+        return f"give at least {limit}"
     if kind == "too_long":
-        return f"give at most {ctx.get('max_length')}"
+        return f"give at most {limit}"
     if kind == "string_too_long":
-        return f"longer than {ctx.get('max_length')} characters"
+        return f"longer than {limit} characters"
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if fmt is not None and not isinstance(value, dict | list):
-        return f"{_shown(value)} is not {fmt.what}; e.g. {fmt.example}"
-    return error["msg"][0].lower() + error["msg"][1:]
+        return dashed_commands(mistake.error)
+    if fmt is not None and mistake.sent and not isinstance(mistake.sent[0], dict | list):
+        return f"{_shown(mistake.sent[0])} is not {fmt.what}; e.g. {fmt.example}"
+    return mistake.msg[0].lower() + mistake.msg[1:]
 
 
 def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def explain_validation(error: ValidationError, options: Sequence[FieldOption]) -> str:
-    """One line: every broken rule, each after the option it belongs to."""
-    parts = []
-    for detail in error.errors():
-        loc = detail["loc"]
-        label, fmt, option = _find(loc, options)
-        if detail["type"] == "extra_forbidden" and option is not None and option.keys:
-            parent, _, _ = _find(loc[:-1], options)
-            keys = ", ".join(k.name for k in option.keys)
-            parts.append(f"{parent}: unknown key {str(loc[-1])!r}; keys: {keys}")
-        else:
-            parts.append(f"{label}: {_rule(detail, fmt)}")
-    return "; ".join(parts)
+def _worded(mistake: _Mistake, options: Sequence[FieldOption]) -> str:
+    loc = mistake.loc
+    label, fmt, option = _find(loc, options)
+    if mistake.kind == "extra_forbidden" and option is not None and option.keys:
+        parent, _, _ = _find(loc[:-1], options)
+        keys = ", ".join(k.name for k in option.keys)
+        return f"{parent}: unknown key {str(loc[-1])!r}; keys: {keys}"
+    return f"{label}: {_rule(mistake, fmt)}"
 
 
-def explain_problems(error: ProblemError, options: Sequence[FieldOption]) -> tuple[int, str]:
-    """The exit code and the line for a refusal or a bad reference from the lifecycle."""
+def explain_problems(
+    error: ProblemError, options: Sequence[FieldOption], sent: Any = None
+) -> tuple[int, str]:
+    """The exit code and the one line for what the service refused; `sent` is the payload
+    `qi` sent, whose values a mistake quotes."""
+    from models.errors import ErrorType
+
     code = exit_code_for(error.error_type)
     if error.error_type is ErrorType.UNKNOWN_REFERENCE and all(
             p.field in _REFERENCES for p in error.problems):
         code = EXIT_INVALID  # an option names no meeting, finding or action: bad input
-    return code, "; ".join(_line(p, options) for p in error.problems)
+    invalid = error.error_type is ErrorType.INVALID_INPUT
+    return code, "; ".join(_line(p, options, sent, invalid) for p in error.problems)
 
 
-def _line(problem: Problem, options: Sequence[FieldOption]) -> str:
-    from cli.names import dashed_commands
-
+def _line(problem: Problem, options: Sequence[FieldOption], sent: Any, invalid: bool) -> str:
+    mistake = _mistake(problem, sent) if invalid else None
+    # Worded again only where an option holds the value (or one sent that none has).
+    if mistake is not None and (_find(mistake.loc, options)[2] is not None
+                                or mistake.kind == "extra_forbidden"):
+        return _worded(mistake, options)
     rule = dashed_commands(problem.rule)
     label = label_for(problem.field, options)
     return f"{label}: {rule}" if label is not None else rule

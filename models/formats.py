@@ -4,7 +4,8 @@ and the parser that turns what was typed into what the contract takes.
 
 A field of a kind not known here raises `UnknownFormat` when its option or form field is
 generated, so a new field cannot ship without help (tests build every command's options and
-forms).
+forms). `Format` and `parse_date` load without pydantic: `qi` reads its options' formats from a
+file generated from the contracts, and parses what people type with them.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
+if TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
 
 __all__ = ["Format", "UnknownFormat", "describe_field", "example_in", "format_of", "is_model",
            "parse_date", "unwrap"]
@@ -66,6 +67,8 @@ def unwrap(annotation: Any) -> Any:
 
 
 def is_model(annotation: Any) -> bool:
+    from pydantic import BaseModel
+
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

@@ -9,20 +9,20 @@ from click.testing import CliRunner
 
 from cli import cli
 from cli.catalogue_views import format_types
-from cli.options import FieldOption, field_options
-from models.bodies import COMMAND_BODIES, StartBody
+from cli.options import FieldOption, command_options, start_options
 from models.catalogue import load_catalogue
 from models.formats import UnknownFormat, format_of, unwrap
 from models.registry import COMMANDS
 
-BODIES = [StartBody, *COMMAND_BODIES.values()]
-OPTIONS = [(c.__name__, o) for c in BODIES for o in field_options(c)]
+NAMES = [e.value.replace("_", "-") for e in COMMANDS]
+OPTIONS = [("start", o) for o in start_options()] + [
+    (name, o) for name in NAMES for o in command_options(name)]
 
 
-@pytest.mark.parametrize(("contract", "option"), OPTIONS,
+@pytest.mark.parametrize(("command", "option"), OPTIONS,
                          ids=[f"{c}{o.flag}" for c, o in OPTIONS])
 def test_every_generated_option_states_its_format_and_allowed_values(
-    contract: str, option: FieldOption
+    command: str, option: FieldOption
 ) -> None:
     help_text = option.help
     assert option.is_flag or "e.g. " in help_text, help_text
@@ -44,7 +44,7 @@ def test_a_field_of_a_kind_qi_cannot_explain_is_refused() -> None:
         format_of(unwrap(int))  # a number without bounds says nothing about what to type
 
 
-@pytest.mark.parametrize("name", ["start", *(e.value.replace("_", "-") for e in COMMANDS)])
+@pytest.mark.parametrize("name", ["start", *NAMES])
 def test_each_command_help_ends_with_a_worked_example(name: str) -> None:
     done = CliRunner().invoke(cli, [name, "--help"], terminal_width=80)
 
@@ -114,3 +114,16 @@ def test_both_spellings_of_a_command_name_run_it_and_help_shows_one() -> None:
     assert cli.get_command(context, "agree_action_plan") is not None
     assert "agree-action-plan" in listed
     assert "agree_action_plan" not in listed
+
+
+def test_start_help_offers_the_catalogues_types_and_its_high_band() -> None:
+    catalogue = load_catalogue()
+
+    done = CliRunner().invoke(cli, ["start", "--help"], terminal_width=400)
+
+    assert done.exit_code == 0, done.output
+    codes = ", ".join(kind.code for kind in catalogue.active())
+    assert "--type CHOICE" in done.output
+    assert f"Required: one of: {codes} (or a type's name" in done.output
+    assert f"below {catalogue.risk_bands.high_from} (the high band)" in done.output
+    assert f"--type {catalogue.active()[0].code}" in done.output.split("Example:")[1]

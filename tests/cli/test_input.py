@@ -1,15 +1,22 @@
 """Input as people type it: dates three ways, several roles with `,` or `+`, lists by repeating
-the option or with commas."""
+the option or with commas; what reaches the service is what its body takes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from click.testing import CliRunner
 
-from cli.options import InputError, assemble, field_options
-from models.commands import ConvenePanel, RecordMeeting
+from cli import cli
+from cli.options import InputError, assemble, command_options
+from models.bodies import COMMAND_BODIES
+from models.commands import Event
 from models.formats import parse_date
+from tests.cli.stub_service import REFERENCE, Stub
+
+ConvenePanel = COMMAND_BODIES[Event.convene_panel]
+RecordMeeting = COMMAND_BODIES[Event.record_meeting]
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -27,8 +34,8 @@ def test_a_date_that_is_not_one_says_which_formats_are(typed: str) -> None:
 
 
 def test_a_members_roles_may_be_separated_by_comma_or_plus() -> None:
-    options = field_options(ConvenePanel)
-    values = {"actor": "c.okafor", "chair": "Dr A", "members": (
+    options = command_options("convene-panel")
+    values = {"chair": "Dr A", "members": (
         "name=Dr A; email=a@x.nhs.uk; roles=senior_panel_member,subject_expert",
         "name=Dr B; email=b@x.nhs.uk; roles=external_member + lay_representative",
     )}
@@ -40,15 +47,15 @@ def test_a_members_roles_may_be_separated_by_comma_or_plus() -> None:
 
 
 def test_a_bad_date_names_its_option() -> None:
-    options = field_options(RecordMeeting)
+    options = command_options("record-meeting")
 
     with pytest.raises(InputError, match=r"^--held-on: '03/13/2026' is not a date"):
         assemble(options, {"held_on": "03/13/2026"}, None)
 
 
 def test_a_date_given_as_today_reaches_the_contract_as_a_date() -> None:
-    options = field_options(RecordMeeting)
-    values = {"actor": "c.okafor", "held_on": "today", "format": "virtual",
+    options = command_options("record-meeting")
+    values = {"held_on": "today", "format": "virtual",
               "attendance__learners": "3",
               "immediate_mandatory_requirements": ("No cover, at night", "No induction")}
 
@@ -57,3 +64,31 @@ def test_a_date_given_as_today_reaches_the_contract_as_a_date() -> None:
     assert meeting.held_on == datetime.now(UTC).astimezone().date()
     # Free text keeps its commas: only lists of fixed values split on them.
     assert meeting.immediate_mandatory_requirements == ["No cover, at night", "No induction"]
+
+
+def test_what_was_typed_reaches_the_service_as_its_body_takes_it(signed_in: Stub) -> None:
+    done = CliRunner().invoke(cli, [
+        "record-meeting", REFERENCE, "--held-on", "31/03/2027", "--format", "virtual",
+        "--attendance-learners", "3", "--immediate-mandatory-requirements", "No cover, at night",
+    ])
+
+    assert done.exit_code == 0, done.output
+    assert signed_in.received == [("record_meeting", {
+        "held_on": "2027-03-31", "format": "virtual", "attendance": {"learners": 3},
+        "immediate_mandatory_requirements": ["No cover, at night"]})]
+    assert done.stdout == (f"record-meeting: {REFERENCE} is now planned "
+                           "(ready next: convene-panel)\n")
+
+
+def test_items_and_their_yes_or_no_reach_the_service_as_values(signed_in: Stub) -> None:
+    done = CliRunner().invoke(cli, [
+        "convene-panel", REFERENCE, "--chair", "Dr A", "--members",
+        "name=Dr A; email=a@x.nhs.uk; roles=senior_panel_member+subject_expert; "
+        "interests_declared=yes"])
+
+    assert done.exit_code == 0, done.output
+    [(command, body)] = signed_in.received
+    assert command == "convene_panel"
+    member = body["members"][0]
+    assert member["roles"] == ["senior_panel_member", "subject_expert"]
+    assert member["interests_declared"] is True
