@@ -39,6 +39,7 @@ from api.pages.form_view import FORM_ID, Located, bind, from_problems, from_vali
 from api.pages.forms import command_form
 from api.pages.rendering import Pages, words
 from api.pages.routes import checked_session
+from api.pages.wording import plain
 from core.sessions import SignedIn
 from models.commands import Event
 from models.errors import ErrorType, ProblemError
@@ -74,6 +75,8 @@ def _form_page(request: Request, signed: SignedIn, status: InterventionStatus, r
         "reference": reference,
         "state": status.data.state,
         "step": step,
+        # What the lifecycle says of it, in words: its codes (senior_panel_member) are not.
+        "reasons": [plain(r) for r in (step.blocked_by or step.needs)] if step else [],
         "ended": status.ended_outside is not None or status.data.state.terminal,
         "signed_in": signed,
         "nodes": nodes,

@@ -292,6 +292,20 @@ async def test_every_commands_form_shows_for_a_coordinator(live_site: LiveSite) 
                 assert f'id="{field.name}' in page.text, (event, field.name)
 
 
+async def test_what_a_command_still_needs_is_said_in_words(live_site: LiveSite) -> None:
+    _, reference = await _started(live_site)
+
+    async with live_site.signed_in(COORDINATOR) as browser:
+        page = await browser.get(command_page(reference, Event.convene_panel))
+
+    inset = re.search(r'<div class="nhsuk-inset-text"\s*>(.*?)</div>', page.text, re.S)
+    assert inset, page.text
+    said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inset.group(1))).split())
+    assert "To be accepted, this needs:" in said
+    assert "The panel needs a member in the role senior panel member" in said
+    assert "_" not in said
+
+
 async def test_a_panel_member_may_hold_meetings_but_not_convene_the_panel(
         live_site: LiveSite) -> None:
     intervention_id, reference = await _convened(live_site)
