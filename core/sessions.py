@@ -18,6 +18,10 @@ not (it changes nothing; the API throttles its client and logs it), nor a sessio
 A session's CSRF token is an HMAC of its ID: the same on every form of the session, useless
 without the cookie, and never stored.
 
+A live session may hold one notice for its next page (`leave_notice`), taken as it is read
+(`take_notice`), so it is shown once: a page says what was just done without it being in the
+address. A notice is short text the pages write, never what a person typed.
+
 Every function takes `now`, so tests choose the time.
 """
 
@@ -38,7 +42,7 @@ from core.passwords import hash_password, needs_rehash, password_problem, verify
 from core.settings import Settings
 from core.users import record_account_event
 from models.errors import ErrorType, Problem, ProblemError
-from models.tables import AccountAction, ApiUser, ApiUserPublic, WebSession
+from models.tables import NOTICE_LENGTH, AccountAction, ApiUser, ApiUserPublic, WebSession
 
 __all__ = [
     "SessionPolicy",
@@ -47,9 +51,11 @@ __all__ = [
     "csrf_matches",
     "csrf_token",
     "end_session",
+    "leave_notice",
     "set_password",
     "sign_in",
     "signed_in",
+    "take_notice",
 ]
 
 MAX_ID_LENGTH = 100  # a cookie longer than any ID we issue is not looked up
@@ -185,6 +191,39 @@ def end_session(engine: Engine, session_id: str, now: datetime) -> bool:
                              f"session of {_when(stored.created_at)}", now)
         db.commit()
     return True
+
+
+def leave_notice(engine: Engine, session_id: str, notice: str) -> bool:
+    """Keep `notice` for the session's next page, in place of one not shown yet; False when
+    the session is not one there is (or it was revoked)."""
+    if len(notice) > NOTICE_LENGTH:
+        raise ValueError(f"a notice is at most {NOTICE_LENGTH} characters")
+    if not session_id or len(session_id) > MAX_ID_LENGTH:
+        return False
+    with session(engine) as db:
+        left = db.execute(update(WebSession).where(col(WebSession.id_hash) == _hash(session_id))
+                          .where(col(WebSession.revoked_at).is_(None)).values(notice=notice))
+        db.commit()
+    return bool(getattr(left, "rowcount", 0))
+
+
+def take_notice(engine: Engine, session_id: str) -> str | None:
+    """The notice left for the session, if any, which is gone once read: of two pages that
+    ask at once, one gets it."""
+    if not session_id or len(session_id) > MAX_ID_LENGTH:
+        return None
+    query = (select(WebSession.id, WebSession.notice)
+             .where(col(WebSession.id_hash) == _hash(session_id))
+             .where(col(WebSession.revoked_at).is_(None)))
+    with session(engine) as db:
+        found = db.exec(query).first()
+        if found is None or found[1] is None:
+            return None
+        row_id, notice = found
+        taken = db.execute(update(WebSession).where(col(WebSession.id) == row_id)
+                           .where(col(WebSession.notice) == notice).values(notice=None))
+        db.commit()
+    return notice if getattr(taken, "rowcount", 0) else None
 
 
 def csrf_token(session_id: str) -> str:

@@ -31,6 +31,7 @@ from models.vocabulary import (
 )
 
 __all__ = [
+    "NOTICE_LENGTH",
     "AccountAction",
     "AccountEvent",
     "AccountEventPublic",
@@ -249,6 +250,7 @@ class InterventionReference(SQLModel, table=True):
 
 _TOKEN_PREFIX = 16
 _SHA256_HEX = 64
+NOTICE_LENGTH = 100
 _PASSWORD_HASH = 200  # an argon2id PHC string is about 100 characters
 _ACCOUNT_DETAIL = 300
 
@@ -326,7 +328,8 @@ class ApiTokenPublic(ApiTokenBase):
 class WebSession(SQLModel, table=True):
     """A browser signed in to the pages. Only the SHA-256 of the random ID in its cookie is kept.
     It ends at `expires_at` (its absolute lifetime), after a pause longer than the idle limit
-    since `last_seen_at`, or when revoked (signing out, a new password)."""
+    since `last_seen_at`, or when revoked (signing out, a new password). `notice` is what its
+    next page says once (that a command was done), kept here rather than in an address."""
 
     __tablename__ = "web_session"
     id: int | None = Field(default=None, primary_key=True)
@@ -336,6 +339,7 @@ class WebSession(SQLModel, table=True):
     last_seen_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+    notice: str | None = Field(default=None, max_length=NOTICE_LENGTH)
 
 
 class AccountAction(StrEnum):

@@ -1,7 +1,8 @@
 """The service's own pages, rendered on the server: signing in with a password, and where a
 signed-in user lands. Built on the NHS.UK design system (nhsuk-frontend's CSS, JavaScript and
 icons, served from `assets/`, which `make install` builds; the Jinja macros of
-nhsuk-frontend-jinja)."""
+nhsuk-frontend-jinja). When the service behind a page is unavailable, the page says so in the
+design system's words (`api.pages.unavailable`); the API keeps its own error format."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from api.auth import live_session
-from api.pages import commands, dashboard, intervention, start
+from api.pages import commands, dashboard, intervention, start, unavailable
 from api.pages.access import PageError, SignInFirst
 from api.pages.rendering import Pages
 from api.pages.routes import router
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
     app.include_router(start.router)
     app.add_exception_handler(SignInFirst, _sign_in_first)
     app.add_exception_handler(PageError, _error_page)
+    unavailable.install(app)  # after the API's handlers, which it keeps for the API
 
 
 async def _sign_in_first(request: Request, error: Exception) -> Response:

@@ -7,7 +7,12 @@ CSRF token (else 403, the "page had expired" page), the user's role (the 403 pag
 same `models.access` table as the API), the intervention (the 404 page for one that does not
 exist or belongs to another provider), the form's one-time key, the values (422, the form
 again with each problem beside its field), then the lifecycle's rules (409, likewise). Who
-sends comes from the session (`api.identity.command_identity`), never from the form.
+sends comes from the session (`api.identity.command_identity`), never from the form. A field
+naming an item of the intervention offers its items (`api.pages.form_context`), but what is
+posted is the lifecycle's to accept, as any value is.
+
+Once the command is done, the browser goes back to the intervention's page, which says once
+what was done (`api.pages.notices`), without it in the address.
 
 Each form carries a one-time key, sent as the update's ID (scoped to the user and the command,
 `api.deps.idempotent_id`): a form posted twice, by a double click or a resend, does the command
@@ -35,11 +40,13 @@ from api.errors import STATUS_FOR
 from api.pages import form_values as fv
 from api.pages import urls
 from api.pages.access import SignedInDep, page_caller, visible_intervention
+from api.pages.form_context import fit
 from api.pages.form_view import FORM_ID, Located, bind, from_problems, from_validation, summary
 from api.pages.forms import command_form
+from api.pages.hints import in_words
+from api.pages.notices import leave_notice
 from api.pages.rendering import Pages, words
 from api.pages.routes import checked_session
-from api.pages.wording import plain
 from core.sessions import SignedIn
 from models.commands import Event
 from models.errors import ErrorType, ProblemError
@@ -67,6 +74,7 @@ def _form_page(request: Request, signed: SignedIn, status: InterventionStatus, r
     form = command_form(event)
     reference = status.data.reference or reference  # the page's name, if it was reached by ID
     nodes, general = bind(form.fields, values, errors)
+    fit(nodes, event, status.data)
     step = next((s for s in status.next_steps if s.command is event), None)
     return _pages(request).render(request, "command.jinja", {
         "title": f"{words(event)}, {reference}",
@@ -75,8 +83,8 @@ def _form_page(request: Request, signed: SignedIn, status: InterventionStatus, r
         "reference": reference,
         "state": status.data.state,
         "step": step,
-        # What the lifecycle says of it, in words: its codes (senior_panel_member) are not.
-        "reasons": [plain(r) for r in (step.blocked_by or step.needs)] if step else [],
+        "blocked_by": [_capital(in_words(b)) for b in step.blocked_by] if step else [],
+        "needs": [_capital(in_words(n)) for n in step.needs] if step else [],
         "ended": status.ended_outside is not None or status.data.state.terminal,
         "signed_in": signed,
         "nodes": nodes,
@@ -88,6 +96,10 @@ def _form_page(request: Request, signed: SignedIn, status: InterventionStatus, r
         # A new key each time the form is shown: a corrected form is a new attempt.
         "form_key": secrets.token_urlsafe(24),
     }, status_code=status_code)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _text(posted: FormData, name: str) -> str:
@@ -119,7 +131,8 @@ def _checked(event: Event, payload: dict[str, Any],
 async def _send(request: Request, caller: Caller, status: InterventionStatus, event: Event,
                 body: BaseModel, key: str) -> tuple[int, list[Located]] | None:
     """Send the command as `caller`; None when it is done, else the status and the reasons it
-    was refused (nothing changed)."""
+    was refused (nothing changed). The service being unavailable is no refusal: it is raised,
+    for the pages' error page (`api.pages.unavailable`)."""
     service = get_context(request).service
     intervention_id = status.data.intervention_id
     try:
@@ -128,6 +141,8 @@ async def _send(request: Request, caller: Caller, status: InterventionStatus, ev
                               {**body.model_dump(exclude_unset=True), **who},
                               update_id=idempotent_id(caller, f"page {event.value}", key))
     except ProblemError as error:
+        if error.error_type is ErrorType.UNAVAILABLE:
+            raise
         return _STATUS[error.error_type], from_problems(error.problems)
     return None
 
@@ -162,8 +177,9 @@ def _pages_for(event: Event) -> tuple[Callable[..., Awaitable[Response]],
         refused = (422, errors) if body is None else await _send(
             request, caller, status, event, body, key)
         if refused is None:
-            return RedirectResponse(urls.intervention_page(status.data.reference or reference),
-                                    status_code=303)
+            named = status.data.reference or reference
+            await leave_notice(request, named, event)
+            return RedirectResponse(urls.intervention_page(named), status_code=303)
         status_code, errors = refused
         return _form_page(request, checked, status, reference, event,
                           fv.padded(form.fields, values), errors, status_code)

@@ -4,9 +4,10 @@ error summary, in the form's order, each linking to the field it is about.
 
 Errors come from three places, all located by the model's path (`members.1.roles`): what could
 not be read (a date), what the body model refuses, and what the lifecycle refuses (a
-`models.errors.Problem`, whose rule is already a sentence). One about a path the form has no
-field for is shown on the nearest field that holds it (`members.1` on member 2's fieldset), or,
-naming none (`actor`, `command`), in the summary alone, linking to the form.
+`models.errors.Problem`, whose rule is already a sentence; its codes are put in words,
+`api.pages.hints.in_words`). One about a path the form has no field for is shown on the nearest
+field that holds it (`members.1` on member 2's fieldset), or, naming none (`actor`,
+`command`), in the summary alone, linking to the form.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from markupsafe import Markup
 
 from api.pages.form_values import Raw, Values, count_name
-from api.pages.forms import MAX_ITEMS, Control, FormField
+from api.pages.forms import MAX_ITEMS, Choice, Control, FormField
+from api.pages.hints import in_words
 from models.errors import Problem
 
 __all__ = ["FORM_ID", "Located", "Node", "bind", "from_problems", "from_validation", "summary"]
@@ -48,6 +50,17 @@ class Node:
     values: list[str] = dataclasses.field(default_factory=list)
     children: list[Node] = dataclasses.field(default_factory=list)
     errors: list[str] = dataclasses.field(default_factory=list)
+    # What the page shows of the field on this intervention: its hint, its choices (a
+    # reference's are the intervention's items), the choice that names none (after an "or"),
+    # and what it says instead of a choice when there is nothing to choose.
+    hint: str = ""
+    choices: tuple[Choice, ...] = ()
+    or_none: Choice | None = None
+    none_text: str = ""
+
+    def __post_init__(self) -> None:
+        self.hint = self.hint or self.field.hint
+        self.choices = self.choices or self.field.choices
 
     @property
     def first_input(self) -> str:
@@ -61,8 +74,20 @@ class Node:
 
     @property
     def items(self) -> list[dict[str, str]]:
-        """The choices, as the design system's radios, checkboxes and selects take them."""
-        return [{"value": c.value, "text": c.text} for c in self.field.choices]
+        """The choices, as the design system's radios and checkboxes take them."""
+        items = [{"value": c.value, "text": c.text} for c in self.choices]
+        if self.or_none is not None:
+            items += [{"divider": "or"}, {"value": self.or_none.value, "text": self.or_none.text}]
+        return items
+
+    @property
+    def options(self) -> list[dict[str, str]]:
+        """The choices, as the design system's select takes them: first, the one chosen until
+        another is (none, or a prompt to choose)."""
+        first = (self.or_none.text if self.or_none is not None
+                 else "None" if self.field.nullable else "Choose one")
+        return [{"value": "", "text": first},
+                *({"value": c.value, "text": c.text} for c in self.choices)]
 
     @property
     def count_name(self) -> str:
@@ -219,4 +244,4 @@ def _parts(field_path: str) -> Path:
 
 def from_problems(problems: list[Problem]) -> list[Located]:
     """What the lifecycle or the service refused, each rule as a sentence, where it points."""
-    return [Located(_parts(p.field), _sentence(p.rule)) for p in problems]
+    return [Located(_parts(p.field), _sentence(in_words(p.rule))) for p in problems]

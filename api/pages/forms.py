@@ -1,13 +1,17 @@
 """Each lifecycle command's form, generated from the body model a client sends
 (`models.bodies.COMMAND_BODIES`), so a page never restates a contract.
 
-Every field gets a label in words, a hint in the wording the CLI's help uses (`models.formats`)
-and the design system's component for its kind: choices are radios (a select when there are
-many, or when none may be chosen), a yes/no is two radios, a list of choices is checkboxes, a
-date is typed (YYYY-MM-DD, today, or DD/MM/YYYY), a bounded whole number is a numeric text
-input, long text a textarea, a nested model a fieldset, and a list (of models or of text) is
-repeated fieldsets with "Add another". A field of a kind with no component raises
-`UnknownFormat`, so a new field cannot ship without a form (a test builds every command's).
+Every field gets a label in words, a hint from the contract's description (in the page's words
+where the CLI's speak of the CLI: `api.pages.hints`) and how to type its value
+(`models.formats`), and the design system's component for its kind: choices are radios (a
+select when there are many, or when none may be chosen), a yes/no is two radios, a list of
+choices is checkboxes, a date is typed (YYYY-MM-DD, today, or DD/MM/YYYY), a bounded whole
+number is a numeric text input, long text a textarea, a nested model a fieldset, and a list (of
+models or of text) is repeated fieldsets with "Add another". A field that names an item of the
+intervention (`REFERENCES`: a meeting, a finding, an action) is a choice among the
+intervention's own items, which the page fills in (`api.pages.references`). A field of a kind
+with no component raises `UnknownFormat`, so a new field cannot ship without a form (a test
+builds every command's).
 
 Who sends a command is never a field: the body models hold no identity, and names the page
 itself posts (`RESERVED`) may not be field names.
@@ -26,6 +30,7 @@ from typing import Any, Union
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from api.pages.hints import field_hint
 from api.pages.rendering import words
 from models.bodies import COMMAND_BODIES
 from models.commands import Command, Event
@@ -33,11 +38,13 @@ from models.formats import Format, UnknownFormat, describe_field, format_of, is_
 
 __all__ = [
     "MAX_ITEMS",
+    "REFERENCES",
     "RESERVED",
     "Choice",
     "CommandForm",
     "Control",
     "FormField",
+    "Refers",
     "command_form",
     "form_fields",
 ]
@@ -67,10 +74,25 @@ class Control(StrEnum):
     CHECKBOXES = "checkboxes"
     GROUP = "group"  # a nested model: a fieldset of its fields
     REPEATED = "repeated"  # a list: one fieldset (or input) per item
+    REFERENCE = "reference"  # an item of the intervention: its choices come with the page
 
     @property
     def asks_to_choose(self) -> bool:
-        return self in (Control.RADIOS, Control.SELECT, Control.YES_NO, Control.CHECKBOXES)
+        return self in (Control.RADIOS, Control.SELECT, Control.YES_NO, Control.CHECKBOXES,
+                        Control.REFERENCE)
+
+
+class Refers(StrEnum):
+    """The kind of item of the intervention a field names."""
+
+    meeting = "meeting"
+    finding = "finding"
+    action = "action"
+
+
+# Fields that name an item of the intervention, by name (a test holds every `*_id` to this).
+REFERENCES = {"meeting_id": Refers.meeting, "finding_id": Refers.finding,
+              "action_id": Refers.action}
 
 
 @dataclass(frozen=True)
@@ -99,6 +121,7 @@ class FormField:
     min_items: int = 0
     max_items: int = MAX_ITEMS
     blank_items: int = 0
+    refers: Refers | None = None  # a reference's kind of item
 
     @property
     def each(self) -> FormField:
@@ -124,7 +147,9 @@ class CommandForm:
 
 
 def _label(name: str) -> str:
-    """`held_on` -> `Date held`, `meeting_id` -> `Meeting ID`, `owner_email` -> `Owner email`."""
+    """`held_on` -> `Date held`, `meeting_id` -> `Meeting`, `owner_email` -> `Owner email`."""
+    if name in REFERENCES:
+        return words(REFERENCES[name])
     parts = name.split("_")
     if parts[-1] == "on" and len(parts) > 1:
         parts = ["date", *parts[:-1]]
@@ -185,19 +210,25 @@ def _default(info: FieldInfo | None) -> str:
     return str(value) if isinstance(value, (str, int)) else ""
 
 
+def _described(name: str, info: FieldInfo | None) -> str:
+    return field_hint(name, describe_field(info)) if info else ""
+
+
 def _scalar(name: str, label: str, annotation: Any, info: FieldInfo | None) -> FormField:
     fmt = format_of(annotation, info)  # raises UnknownFormat for a kind it cannot explain
     kind = unwrap(annotation)
     nullable = _nullable(annotation)
-    control = _control(kind, fmt, nullable, _max_length(annotation, info))
+    control = (Control.REFERENCE if name in REFERENCES else
+               _control(kind, fmt, nullable, _max_length(annotation, info)))
     optional = (info is not None and not info.is_required() and info.default is None
                 and control is not Control.YES_NO)
     choices = (Choice("yes", "Yes"), Choice("no", "No")) if control is Control.YES_NO else (
         tuple(Choice(value, words(value)) for value in fmt.choices))
     return FormField(
-        name, label, control, hint=_hint(describe_field(info) if info else "", fmt, control),
+        name, label, control, hint=_hint(_described(name, info), fmt, control),
         optional=optional, nullable=nullable, default=_default(info), choices=choices,
-        what=fmt.what, parse=fmt.parse,
+        what="" if control is Control.REFERENCE else fmt.what, parse=fmt.parse,
+        refers=REFERENCES.get(name),
     )
 
 
@@ -226,22 +257,21 @@ def _listed(name: str, label: str, annotation: Any, info: FieldInfo | None) -> F
     if isinstance(item, type) and issubclass(item, Enum):
         fmt = format_of(args[0])
         return FormField(name, label, Control.CHECKBOXES,
-                         hint=_hint(describe_field(info) if info else "", fmt,
-                                    Control.CHECKBOXES),
+                         hint=_hint(_described(name, info), fmt, Control.CHECKBOXES),
                          choices=tuple(Choice(v, words(v)) for v in fmt.choices),
                          what=fmt.what, min_items=low)
     one = _singular(label)
     each = (_group("", one, item, None) if is_model(item) else _scalar("", one, args[0], None))
     blank = _BLANK_MODELS if is_model(item) else _BLANK_TEXTS
     return FormField(name, label, Control.REPEATED,
-                     hint=_sentence(describe_field(info)) if info else "", item=each,
+                     hint=_sentence(_described(name, info)), item=each,
                      item_label=one, min_items=low, max_items=high,
                      blank_items=min(max(blank, low), high))
 
 
 def _group(name: str, label: str, model: type[BaseModel], info: FieldInfo | None) -> FormField:
     return FormField(name, label, Control.GROUP,
-                     hint=_sentence(describe_field(info)) if info else "",
+                     hint=_sentence(_described(name, info)),
                      nullable=info is not None and not info.is_required(),
                      fields=form_fields(model))
 

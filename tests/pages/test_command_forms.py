@@ -5,17 +5,13 @@ and a worker), as users of each role."""
 
 from __future__ import annotations
 
-import asyncio
-import html
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
-import uvicorn
 from pydantic import BaseModel, Field
 from starlette.datastructures import ImmutableMultiDict
 
@@ -31,15 +27,23 @@ from models.formats import UnknownFormat, is_model, unwrap
 from models.intervention import State
 from models.registry import COMMANDS
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
-from tests.pages.conftest import PASSWORD, csrf_of, title_of, titled
+from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.pages.command_pages import (
+    beside,
+    convened,
+    errors_on,
+    fill_member,
+    form_of,
+    hidden,
+    looked_at,
+    member_fields,
+    serving,
+    sign_in_to,
+    started,
+    value_of,
+)
+from tests.pages.conftest import csrf_of, title_of, titled
 from tests.pages.stack import COORDINATOR, LEAD, OTHER_LEAD, PANEL, LiveSite
-from tests.processes import free_port
-
-if TYPE_CHECKING:
-    from playwright.async_api import Page
-
-SHOTS = OUTPUT / "pages"
 
 # -- the forms, built from the models ----------------------------------------------------------
 
@@ -80,7 +84,9 @@ def test_every_command_has_a_form_whose_fields_map_back_to_its_model(event: Even
     assert all(_located(COMMAND_BODIES[event], i.split("-")) for i in ids)
     assert {f.name for f in form.fields} == set(COMMAND_BODIES[event].model_fields)
     assert all(f.label for f in _walk(form.fields))
-    assert all(f.choices for f in _walk(form.fields) if f.control.asks_to_choose)
+    # A reference's choices are the intervention's items, which each page fills in.
+    assert all(f.choices for f in _walk(form.fields)
+               if f.control.asks_to_choose and f.control is not Control.REFERENCE)
 
 
 def test_no_form_asks_who_sends_it() -> None:
@@ -221,63 +227,8 @@ def test_add_another_adds_one_blank_item_up_to_the_most_a_field_takes() -> None:
 # -- the pages, over a real service ------------------------------------------------------------
 
 
-def _hidden(page: httpx.Response, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page.text)
-    assert found, f"no {name} on the page"
-    return found.group(1)
-
-
-def _value_of(page: httpx.Response, field_id: str) -> str:
-    found = re.search(rf'<(?:input|textarea)[^>]*id="{field_id}"[^>]*?'
-                      r'(?:value="([^"]*)"|>([^<]*)</textarea)', page.text)
-    assert found, f"no field {field_id}"
-    return html.unescape(found.group(1) or found.group(2) or "")
-
-
-def _form(page: httpx.Response, **fields: str | list[str]) -> dict[str, str | list[str]]:
-    """The page's form as a browser posts it: its token and key, then `fields`."""
-    return {"csrf_token": csrf_of(page), "form_key": _hidden(page, "form_key"), **fields}
-
-
-def _member(index: int, name: str, *roles: str) -> dict[str, str | list[str]]:
-    at = f"members-{index}"
-    return {f"{at}-name": name, f"{at}-email": scenario.member(name)["email"],
-            f"{at}-roles": list(roles), f"{at}-interests_declared": "yes",
-            f"{at}-conflict": "none"}
-
-
-def _errors_on(page: httpx.Response) -> list[tuple[str, str]]:
-    """The error summary's links: (href, text)."""
-    summary = page.text.split('class="nhsuk-error-summary"', 1)
-    assert len(summary) == 2, "no error summary"
-    body = summary[1].split("</ul>", 1)[0]
-    return [(href, html.unescape(" ".join(text.split())))
-            for href, text in re.findall(r'<a href="([^"]+)"\s*>(.*?)</a>', body, re.S)]
-
-
-def _beside(page: httpx.Response, field_id: str) -> str:
-    """The error message the page shows with the field `field_id`."""
-    found = re.search(rf'id="{field_id}-error"\s*>\s*<span[^>]*>Error: </span>(.*?)</span>',
-                      page.text, re.S)
-    assert found, f"no error message with {field_id}"
-    return html.unescape(" ".join(found.group(1).split()))
-
-
-async def _started(live_site: LiveSite) -> tuple[str, str]:
-    status = await live_site.service.start(scenario.start_request())
-    assert status.data.reference is not None
-    return status.data.intervention_id, status.data.reference
-
-
-async def _convened(live_site: LiveSite) -> tuple[str, str]:
-    intervention_id, reference = await _started(live_site)
-    await live_site.service.command(intervention_id, Event.convene_panel,
-                                    scenario.signed_in(scenario.urgent_panel()))
-    return intervention_id, reference
-
-
 async def test_every_commands_form_shows_for_a_coordinator(live_site: LiveSite) -> None:
-    _, reference = await _started(live_site)
+    _, reference = await started(live_site)
 
     async with live_site.signed_in(COORDINATOR) as browser:
         for event in COMMANDS:
@@ -287,35 +238,21 @@ async def test_every_commands_form_shows_for_a_coordinator(live_site: LiveSite) 
             assert title_of(page) == titled(f"{words(event)}, {reference}")
             assert f'action="{command_page(reference, event)}"' in page.text
             assert csrf_of(page)
-            assert len(_hidden(page, "form_key")) >= 20
+            assert len(hidden(page, "form_key")) >= 20
             for field in command_form(event).fields:
                 assert f'id="{field.name}' in page.text, (event, field.name)
 
 
-async def test_what_a_command_still_needs_is_said_in_words(live_site: LiveSite) -> None:
-    _, reference = await _started(live_site)
-
-    async with live_site.signed_in(COORDINATOR) as browser:
-        page = await browser.get(command_page(reference, Event.convene_panel))
-
-    inset = re.search(r'<div class="nhsuk-inset-text"\s*>(.*?)</div>', page.text, re.S)
-    assert inset, page.text
-    said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inset.group(1))).split())
-    assert "To be accepted, this needs:" in said
-    assert "The panel needs a member in the role senior panel member" in said
-    assert "_" not in said
-
-
 async def test_a_panel_member_may_hold_meetings_but_not_convene_the_panel(
         live_site: LiveSite) -> None:
-    intervention_id, reference = await _convened(live_site)
+    intervention_id, reference = await convened(live_site)
 
     async with live_site.signed_in(PANEL) as browser:
         meetings = [await browser.get(command_page(reference, event)) for event in (
             Event.schedule_meeting, Event.reschedule_meeting, Event.record_meeting)]
         convene = await browser.get(command_page(reference, Event.convene_panel))
         cancel = await browser.post(command_page(reference, Event.cancel), data={
-            "csrf_token": csrf_of(meetings[0]), "form_key": _hidden(meetings[0], "form_key"),
+            "csrf_token": csrf_of(meetings[0]), "form_key": hidden(meetings[0], "form_key"),
             "reason": "No longer needed"})
 
     assert [page.status_code for page in meetings] == [200, 200, 200]
@@ -327,7 +264,7 @@ async def test_a_panel_member_may_hold_meetings_but_not_convene_the_panel(
 
 
 async def test_another_providers_lead_finds_no_such_intervention(live_site: LiveSite) -> None:
-    _, reference = await _started(live_site)
+    _, reference = await started(live_site)
     progress = command_page(reference, Event.record_action_progress)
 
     async with live_site.signed_in(OTHER_LEAD) as other:
@@ -347,18 +284,18 @@ async def test_another_providers_lead_finds_no_such_intervention(live_site: Live
 
 
 async def test_a_panel_is_convened_through_the_form(live_site: LiveSite) -> None:
-    intervention_id, reference = await _started(live_site)
+    intervention_id, reference = await started(live_site)
     path = command_page(reference, Event.convene_panel)
 
     async with live_site.signed_in(COORDINATOR) as browser:
         blank = await browser.get(path)
-        more = await browser.post(path, data=_form(blank, **{"members-count": "3",
+        more = await browser.post(path, data=form_of(blank, **{"members-count": "3",
                                                              "add": "members"}))
-        done = await browser.post(path, data=_form(
+        done = await browser.post(path, data=form_of(
             more, **{"members-count": "4"},
-            **_member(0, "Dr Ada Senior", "senior_panel_member", "subject_expert"),
-            **_member(2, "Dr Cai External", "external_member"),
-            **_member(3, "Lee Lay", "lay_representative"),
+            **member_fields(0, "Dr Ada Senior", "senior_panel_member", "subject_expert"),
+            **member_fields(2, "Dr Cai External", "external_member"),
+            **member_fields(3, "Lee Lay", "lay_representative"),
             chair="Dr Ada Senior", reason="Panel agreed at the quality meeting"))
 
     assert 'id="members-2-name"' in blank.text
@@ -381,12 +318,12 @@ async def test_a_panel_is_convened_through_the_form(live_site: LiveSite) -> None
 
 
 async def test_a_form_without_its_csrf_token_changes_nothing(live_site: LiveSite) -> None:
-    intervention_id, reference = await _started(live_site)
+    intervention_id, reference = await started(live_site)
     path = command_page(reference, Event.cancel)
 
     async with live_site.signed_in(COORDINATOR) as browser:
         page = await browser.get(path)
-        posted = _form(page, reason="No longer needed")
+        posted = form_of(page, reason="No longer needed")
         missing = await browser.post(path, data={k: v for k, v in posted.items()
                                                  if k != "csrf_token"})
         wrong = await browser.post(path, data={**posted, "csrf_token": "x" * 43})
@@ -400,49 +337,49 @@ async def test_a_form_without_its_csrf_token_changes_nothing(live_site: LiveSite
 
 async def test_a_refused_panel_says_why_beside_the_members_and_keeps_what_was_typed(
         live_site: LiveSite) -> None:
-    intervention_id, reference = await _started(live_site)
+    intervention_id, reference = await started(live_site)
     path = command_page(reference, Event.convene_panel)
 
     async with live_site.signed_in(COORDINATOR) as browser:
         blank = await browser.get(path)
-        refused = await browser.post(path, data=_form(
+        refused = await browser.post(path, data=form_of(
             blank, **{"members-count": "3"},
-            **_member(0, "Dr Ada Senior", "senior_panel_member"),
-            **_member(1, "Dr Cai External", "external_member"),
+            **member_fields(0, "Dr Ada Senior", "senior_panel_member"),
+            **member_fields(1, "Dr Cai External", "external_member"),
             chair="Dr Ada Senior"))
 
     assert refused.status_code == 409
     assert title_of(refused).startswith("Error: ")
-    reason = ("The panel needs a member in the role subject_expert (required for Urgent Risk "
+    reason = ("The panel needs a member in the role subject expert (required for Urgent Risk "
               "Review)")
-    assert _errors_on(refused) == [("#members-0-name", reason)]
-    assert _beside(refused, "members") == reason
-    assert _value_of(refused, "members-0-name") == "Dr Ada Senior"
-    assert _value_of(refused, "members-1-email") == "cai.external@panel.example.nhs.uk"
-    assert _value_of(refused, "chair") == "Dr Ada Senior"
+    assert errors_on(refused) == [("#members-0-name", reason)]
+    assert beside(refused, "members") == reason
+    assert value_of(refused, "members-0-name") == "Dr Ada Senior"
+    assert value_of(refused, "members-1-email") == "cai.external@panel.example.nhs.uk"
+    assert value_of(refused, "chair") == "Dr Ada Senior"
     assert 'value="senior_panel_member" checked' in refused.text
-    assert _hidden(refused, "form_key") != _hidden(blank, "form_key")
+    assert hidden(refused, "form_key") != hidden(blank, "form_key")
     assert (await live_site.service.status(intervention_id)).data.state is State.planned
 
 
 async def test_a_meeting_dated_in_the_future_is_refused_beside_its_date(
         live_site: LiveSite) -> None:
-    intervention_id, reference = await _convened(live_site)
+    intervention_id, reference = await convened(live_site)
     path = command_page(reference, Event.record_meeting)
     tomorrow = (scenario.today() + timedelta(days=1)).isoformat()
 
     async with live_site.signed_in(COORDINATOR) as browser:
         blank = await browser.get(path)
-        refused = await browser.post(path, data=_form(
+        refused = await browser.post(path, data=form_of(
             blank, held_on=tomorrow, format="virtual", **{"attendance-learners": "9"}))
 
     assert refused.status_code == 409
-    [(href, text)] = _errors_on(refused)
+    [(href, text)] = errors_on(refused)
     assert href == "#held_on"
     assert text.startswith("A meeting is recorded as held on a day between the start")
-    assert _beside(refused, "held_on") == text
-    assert _value_of(refused, "held_on") == tomorrow
-    assert _value_of(refused, "attendance-learners") == "9"
+    assert beside(refused, "held_on") == text
+    assert value_of(refused, "held_on") == tomorrow
+    assert value_of(refused, "attendance-learners") == "9"
     assert 'value="virtual" checked' in refused.text
     status = await live_site.service.status(intervention_id)
     assert status.data.state is State.panel_convened
@@ -450,33 +387,33 @@ async def test_a_meeting_dated_in_the_future_is_refused_beside_its_date(
 
 
 async def test_what_cannot_be_read_is_named_beside_its_field(live_site: LiveSite) -> None:
-    intervention_id, reference = await _convened(live_site)
+    intervention_id, reference = await convened(live_site)
     path = command_page(reference, Event.record_meeting)
 
     async with live_site.signed_in(COORDINATOR) as browser:
         blank = await browser.get(path)
-        refused = await browser.post(path, data=_form(
+        refused = await browser.post(path, data=form_of(
             blank, held_on="31/02/2026", **{"attendance-learners": "a dozen"}))
 
     assert refused.status_code == 422
     assert title_of(refused).startswith("Error: ")
-    assert _errors_on(refused) == [
+    assert errors_on(refused) == [
         ("#held_on", "Date held must be a date: YYYY-MM-DD, today, or DD/MM/YYYY (UK order)"),
         ("#format", "Select the format"),
         ("#attendance-learners", "Learners must be a whole number from 0 to 10000"),
     ]
-    assert _value_of(refused, "attendance-learners") == "a dozen"
+    assert value_of(refused, "attendance-learners") == "a dozen"
     assert (await live_site.service.status(intervention_id)).data.meetings == []
 
 
 async def test_a_date_typed_day_first_is_accepted(live_site: LiveSite) -> None:
-    intervention_id, reference = await _convened(live_site)
+    intervention_id, reference = await convened(live_site)
     path = command_page(reference, Event.record_meeting)
     today = scenario.today()
 
     async with live_site.signed_in(COORDINATOR) as browser:
         blank = await browser.get(path)
-        done = await browser.post(path, data=_form(
+        done = await browser.post(path, data=form_of(
             blank, held_on=f"{today:%d/%m/%Y}", format="face_to_face",
             **{"attendance-learners": "12", "attendance-supervisors": "4"}))
 
@@ -491,14 +428,14 @@ async def test_a_date_typed_day_first_is_accepted(live_site: LiveSite) -> None:
 
 async def test_a_refusal_about_no_field_is_in_the_summary_linking_to_the_form(
         live_site: LiveSite) -> None:
-    intervention_id, reference = await _started(live_site)
+    intervention_id, reference = await started(live_site)
     path = command_page(reference, Event.approve_closure)
 
     async with live_site.signed_in(COORDINATOR) as browser:
-        refused = await browser.post(path, data=_form(await browser.get(path)))
+        refused = await browser.post(path, data=form_of(await browser.get(path)))
 
     assert refused.status_code == 403
-    [(href, text)] = _errors_on(refused)
+    [(href, text)] = errors_on(refused)
     assert href == "#command-form"
     assert text.startswith("Closure of this Urgent Risk Review is approved by dean")
     assert (await live_site.service.status(intervention_id)).data.closure_approval is None
@@ -517,17 +454,17 @@ def test_what_a_refusal_quotes_is_shown_as_text() -> None:
 
 
 async def test_a_form_posted_twice_does_its_command_once(live_site: LiveSite) -> None:
-    intervention_id, reference = await _convened(live_site)
+    intervention_id, reference = await convened(live_site)
     path = command_page(reference, Event.schedule_meeting)
     day = f"{scenario.today() + timedelta(days=7):%d/%m/%Y}"
 
     async with live_site.signed_in(COORDINATOR) as browser:
         page = await browser.get(path)
-        form = _form(page, scheduled_on=day, format="virtual")
+        form = form_of(page, scheduled_on=day, format="virtual")
         first = await browser.post(path, data=form)
         again = await browser.post(path, data=form)
         booked_once = len((await live_site.service.status(intervention_id)).data.meetings)
-        another = await browser.post(path, data=_form(await browser.get(path),
+        another = await browser.post(path, data=form_of(await browser.get(path),
                                                       scheduled_on=day, format="virtual"))
 
     assert [first.status_code, again.status_code, another.status_code] == [303, 303, 303]
@@ -540,41 +477,8 @@ async def test_a_form_posted_twice_does_its_command_once(live_site: LiveSite) ->
 
 @pytest.fixture
 async def served(live_site: LiveSite) -> AsyncIterator[str]:
-    """The live site on a real socket on this machine, as a browser reaches it."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(live_site.app, host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "the test server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await task
-
-
-async def _looked_at(page: Page, name: str, title: str) -> None:
-    """The page has `title`, axe-core finds nothing wrong with it, and its screenshot is kept."""
-    from axe_playwright_python.async_playwright import Axe
-
-    assert await page.title() == title
-    results: Any = await Axe().run(page)
-    violations = results.response["violations"]
-    assert violations == [], "\n".join(
-        f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})" for v in violations)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-async def _fill_member(page: Page, number: int, name: str, *roles: str) -> None:
-    member = page.get_by_role("group", name=f"Member {number}", exact=True)
-    await member.get_by_label("Name", exact=True).fill(name)
-    await member.get_by_label("Email", exact=True).fill(scenario.member(name)["email"])
-    for role in roles:
-        await member.get_by_label(role, exact=True).check()
-    await member.get_by_role("group", name="Interests declared").get_by_label("Yes").check()
+    async with serving(live_site.app) as url:
+        yield url
 
 
 async def test_a_coordinator_convenes_a_panel_in_a_browser(live_site: LiveSite,
@@ -582,35 +486,31 @@ async def test_a_coordinator_convenes_a_panel_in_a_browser(live_site: LiveSite,
     require_browser()
     from playwright.async_api import async_playwright, expect
 
-    intervention_id, reference = await _started(live_site)
+    intervention_id, reference = await started(live_site)
     requested: list[str] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("request", lambda request: requested.append(request.url))
-            await page.goto(f"{served}/sign-in")
-            await page.get_by_label("User name").fill(COORDINATOR)
-            await page.get_by_label("Password", exact=True).fill(PASSWORD)
-            await page.get_by_role("button", name="Sign in").click()
-            await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+            await sign_in_to(page, served, COORDINATOR)
 
             await page.goto(f"{served}{command_page(reference, Event.convene_panel)}")
-            await _looked_at(page, "convene-panel", titled(f"Convene panel, {reference}"))
+            await looked_at(page, "convene-panel", titled(f"Convene panel, {reference}"))
 
-            await _fill_member(page, 1, "Dr Ada Senior", "Senior panel member")
-            await _fill_member(page, 2, "Dr Cai External", "External member")
+            await fill_member(page, 1, "Dr Ada Senior", "Senior panel member")
+            await fill_member(page, 2, "Dr Cai External", "External member")
             await page.get_by_label("Chair", exact=True).fill("Dr Ada Senior")
             await page.get_by_role("button", name="Convene panel").click()
             summary = page.locator(".nhsuk-error-summary")
             await expect(summary).to_be_focused()  # the design system moves the focus to it
-            await expect(summary).to_contain_text("subject_expert")
-            await _looked_at(page, "convene-panel-error",
+            await expect(summary).to_contain_text("in the role subject expert")
+            await looked_at(page, "convene-panel-error",
                              titled(f"Convene panel, {reference}", error=True))
 
             await page.get_by_role("button", name="Add another member").click()
             await expect(page.get_by_role("group", name="Member 4", exact=True)).to_be_visible()
-            await _fill_member(page, 4, "Dr Ben Expert", "Subject expert")
+            await fill_member(page, 4, "Dr Ben Expert", "Subject expert")
             await page.get_by_role("button", name="Convene panel").click()
             await page.wait_for_url(f"{served}{intervention_page(reference)}")
         finally:
