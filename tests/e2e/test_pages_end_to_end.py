@@ -315,17 +315,24 @@ def _add_action(coordinator: Person, reference: str) -> None:
     page = coordinator.page
     coordinator.command(reference, "Add action", "action")
     due = (scenario.today() + timedelta(days=30)).strftime("%d/%m/%Y")
-    for label, value in (("Finding ID", "F1"), ("Description", ACTION),
+    page.get_by_role("group", name="Finding", exact=True).get_by_label(
+        re.compile(rf"\bF1 .*{REQUIREMENT}")).check()
+    for label, value in (("Description", ACTION),
                          ("Owner name", "Dr Morgan Hale"), ("Owner email", scenario.LEAD_EMAIL),
                          ("Date due", due)):
         page.get_by_label(label, exact=True).fill(value)
     coordinator.send(reference, "Add action", "action")
 
 
+def _pick_action(page: Page) -> None:
+    page.get_by_role("group", name="Action", exact=True).get_by_label(
+        re.compile(r"\bA1 ")).check()
+
+
 def _record_progress(lead: Person, reference: str) -> None:
     page = lead.page
     lead.command(reference, "Record action progress", "progress")
-    page.get_by_label("Action ID", exact=True).fill("A1")
+    _pick_action(page)
     page.get_by_label("Note", exact=True).fill(PROGRESS)
     lead.send(reference, "Record action progress", "progress")
 
@@ -333,7 +340,7 @@ def _record_progress(lead: Person, reference: str) -> None:
 def _accept(coordinator: Person, reference: str) -> None:
     page = coordinator.page
     coordinator.command(reference, "Accept action", "accept")
-    page.get_by_label("Action ID", exact=True).fill("A1")
+    _pick_action(page)
     page.get_by_label("Evidence", exact=True).fill(EVIDENCE)
     coordinator.send(reference, "Accept action", "accept")
 
