@@ -24,6 +24,7 @@ from api.pages.intervention_view import (
     next_commands,
     schedule,
 )
+from api.pages.notices import pop_notice
 from api.pages.rendering import Pages
 from api.pages.urls import DASHBOARD, intervention_page
 from api.pages.wording import uk_day
@@ -59,6 +60,7 @@ async def intervention(reference: str, request: Request, signed: SignedInDep) ->
     return pages.render(request, "intervention.jinja", {
         "title": f"{data.type.name} {named}",
         "signed_in": signed,
+        "notice": await pop_notice(request, named),
         "dashboard": DASHBOARD,
         "reference": named,
         "data": data,

@@ -128,3 +128,21 @@ async def test_the_notice_in_chromium_is_read_once_with_no_accessibility_violati
             assert await page.get_by_role("alert").count() == 0
         finally:
             await browser.close()
+
+
+async def test_the_intervention_page_says_what_was_done_once(live_site: LiveSite) -> None:
+    _, reference = await started(live_site)
+    path = command_page(reference, Event.pause_clock)
+
+    async with live_site.signed_in(COORDINATOR) as browser:
+        done = await browser.post(path, data=form_of(await browser.get(path),
+                                                     reason="Provider in special measures"))
+        first = await browser.get(done.headers["location"])
+        again = await browser.get(done.headers["location"])
+
+    assert done.status_code == 303
+    assert done.headers["location"] == intervention_page(reference)
+    banner = "nhsuk-notification-banner--success"
+    assert banner in first.text
+    assert CONFIRMATIONS[Event.pause_clock] in first.text
+    assert banner not in again.text
