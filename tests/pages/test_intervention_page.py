@@ -114,6 +114,8 @@ async def test_a_new_urgent_review_shows_its_reference_planned_now_and_convening
     assert summary_row(page, "Site") == "Northshire General, Emergency Department"
     assert summary_row(page, "Coordinator") == COORDINATOR
     assert summary_row(page, "Risk") == "Likelihood 4 \u00d7 impact 4 = 16 (extreme)"
+    # The source as the start page offered it.
+    assert summary_row(page, "Where the concern came from") == "GMC National Training Survey"
     assert summary_row(page, "Started on") == long_date(scenario.today())
     assert current_step(page) == [f"Planned {long_date(scenario.today())} Now"]
     assert done_steps(page) == []
