@@ -58,6 +58,13 @@ ACTION = "Publish a rota with a named senior on every night shift"
 PROGRESS = "March rota published: a named senior on every night shift; audit attached"
 EVIDENCE = "March rota and the night-cover audit show full cover"
 
+# What the intervention's page says once a command's form was sent.
+CONFIRMED = {"Convene panel": "Panel convened", "Record meeting": "Meeting recorded as held",
+             "Issue report": "Report issued", "Add action": "Action added",
+             "Agree action plan": "Action plan agreed",
+             "Record action progress": "Progress recorded", "Accept action": "Action accepted",
+             "Approve closure": "Closure approved", "Close": "Intervention closed"}
+
 
 def titled(page: str) -> str:
     return f"{page} \u2013 Quality interventions"
@@ -104,9 +111,11 @@ class Person:
         """The page has `title`; axe-core finds nothing wrong, the console no error, and
         nothing came from elsewhere; its screenshot is kept."""
         from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import expect
 
         page = self.page
-        assert page.title() == title
+        expect(page).to_have_title(title)  # the page a click led to, not the one before
+        page.wait_for_load_state()
         results: Any = Axe().run(page)
         violations = results.response["violations"]
         assert violations == [], "\n".join(
@@ -134,10 +143,14 @@ class Person:
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("navigation", name="Account")).to_contain_text(self.name)
+        expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
 
     def dashboard(self) -> None:
+        from playwright.sync_api import expect
+
         self.page.get_by_role("navigation", name="Menu").get_by_role(
             "link", name="What needs you").click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("What needs you")
 
     def open_from_dashboard(self, reference: str, name: str) -> None:
         """From the dashboard, the intervention's page, by its link in the list (once the
@@ -162,12 +175,13 @@ class Person:
         self.check(f"{name}-form", titled(f"{command}, {reference}"))
 
     def send(self, reference: str, command: str, name: str) -> None:
-        """Send the form; back on the intervention's page."""
+        """Send the form; back on the intervention's page, which says what was done."""
         from playwright.sync_api import expect
 
         page = self.page
         page.get_by_role("button", name=command, exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent Risk Review")
+        expect(page.get_by_role("alert")).to_contain_text(CONFIRMED[command])
         self.check(f"{name}-done", titled(f"Urgent Risk Review {reference}"))
 
 
@@ -239,6 +253,7 @@ def _start(coordinator: Person) -> str:
     page = coordinator.page
     # A first-time coordinator's dashboard offers it where their list would be.
     page.get_by_role("main").get_by_role("link", name="start an intervention").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose the type of intervention")
     coordinator.check("start-type", titled("Choose the type of intervention"))
     page.get_by_label("Urgent Risk Review").check()
     page.get_by_role("button", name="Continue").click()
@@ -525,6 +540,7 @@ def _convene_by_keyboard(coordinator: Person, reference: str) -> None:
     _press(page, page.get_by_role("button", name="Convene panel", exact=True))
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent Risk Review")
+    expect(page.get_by_role("alert")).to_contain_text("Panel convened")
     expect(page.get_by_role("list", name="Where it is").get_by_role("listitem").nth(1)
            ).to_contain_text("Now")
     expect(page.get_by_role("table").filter(has_text="Dr Cai External")).to_contain_text(
