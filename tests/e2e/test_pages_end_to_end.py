@@ -481,12 +481,12 @@ def _start_by_keyboard(coordinator: Person) -> str:
     _type(page, page.get_by_label("Password", exact=True), PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
-    coordinator.check("keyboard-dashboard", titled("What needs you"))
+    coordinator.check("dashboard", titled("What needs you"))
 
     _press(page, page.get_by_role("navigation", name="Menu").get_by_role(
         "link", name="Start an intervention"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose the type of intervention")
-    coordinator.check("keyboard-start-type", titled("Choose the type of intervention"))
+    coordinator.check("start-type", titled("Choose the type of intervention"))
     _choose(page, page.get_by_role("main"), "Urgent Risk Review", 0)
     expect(page.get_by_label("Urgent Risk Review")).to_be_checked()
     _press(page, page.get_by_role("button", name="Continue"))
@@ -504,13 +504,13 @@ def _start_by_keyboard(coordinator: Person) -> str:
     _choose(page, page.get_by_role("group", name="Likelihood"), "1", 3)  # 4
     _choose(page, page.get_by_role("group", name="Impact"), "1", 4)  # 5
     expect(source.get_by_label("Learner report")).to_be_checked()
-    coordinator.check("keyboard-start-details", titled("Provider and concern"))
+    coordinator.check("start-details", titled("Provider and concern"))
     _press(page, page.get_by_role("button", name="Continue"))
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Check your answers before starting")
     expect(page.get_by_role("main")).to_contain_text("20 Extreme")
-    coordinator.check("keyboard-start-check", titled("Check your answers before starting"))
+    coordinator.check("start-check", titled("Check your answers before starting"))
     _press(page, page.get_by_role("button", name="Start intervention"))
 
     caption = page.get_by_role("heading", level=1).get_by_text(re.compile(r"^QI-\d{4}-\d{4}$"))
@@ -536,7 +536,7 @@ def _convene_by_keyboard(coordinator: Person, reference: str) -> None:
         _press(page, declared.get_by_label("No", exact=True), "ArrowLeft")
         expect(declared.get_by_label("Yes", exact=True)).to_be_checked()
     _type(page, page.get_by_label("Chair", exact=True), "Dr Ada Senior")
-    coordinator.check("keyboard-convene-filled", titled(f"Convene panel, {reference}"))
+    coordinator.check("convene-filled", titled(f"Convene panel, {reference}"))
     _press(page, page.get_by_role("button", name="Convene panel", exact=True))
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent Risk Review")
@@ -545,7 +545,7 @@ def _convene_by_keyboard(coordinator: Person, reference: str) -> None:
            ).to_contain_text("Now")
     expect(page.get_by_role("table").filter(has_text="Dr Cai External")).to_contain_text(
         "External member, Lay representative")
-    coordinator.check("keyboard-convened", titled(f"Urgent Risk Review {reference}"))
+    coordinator.check("convened", titled(f"Urgent Risk Review {reference}"))
 
 
 @pytest.mark.timeout(600)
