@@ -26,6 +26,7 @@ from api.pages.intervention_view import (
 )
 from api.pages.notices import pop_notice
 from api.pages.rendering import Pages
+from api.pages.start_questions import question_at
 from api.pages.urls import DASHBOARD, intervention_page
 from api.pages.wording import uk_day
 from core.read_model import audit_trail
@@ -64,6 +65,8 @@ async def intervention(reference: str, request: Request, signed: SignedInDep) ->
         "dashboard": DASHBOARD,
         "reference": named,
         "data": data,
+        # As the start page named it when the coordinator chose it.
+        "source": dict(question_at("concern.source").choices)[str(data.concern.source)],
         "today": status.today,
         "started_on": uk_day(data.started_at),
         "escalations": [{"level": e.level, "on": uk_day(e.at), "by": e.by, "reason": e.reason}

@@ -91,15 +91,16 @@ class Qi:
         )
         return env
 
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*QI, *args], cwd=self.home, env=self.env, capture_output=True, text=True,
-            timeout=COMMAND_TIMEOUT, check=False,
+            timeout=COMMAND_TIMEOUT, check=False, input=input,
         )
 
-    def ok(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run a command that must succeed; fail with its output if it does not."""
-        done = self(*args)
+    def ok(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run a command that must succeed (`input` on its standard input); fail with its
+        output if it does not."""
+        done = self(*args, input=input)
         assert done.returncode == 0, (
             f"qi {' '.join(args)} exited {done.returncode}\n"
             f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"

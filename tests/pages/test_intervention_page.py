@@ -8,7 +8,7 @@ import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -114,6 +114,8 @@ async def test_a_new_urgent_review_shows_its_reference_planned_now_and_convening
     assert summary_row(page, "Site") == "Northshire General, Emergency Department"
     assert summary_row(page, "Coordinator") == COORDINATOR
     assert summary_row(page, "Risk") == "Likelihood 4 \u00d7 impact 4 = 16 (extreme)"
+    # The source as the start page offered it.
+    assert summary_row(page, "Where the concern came from") == "GMC National Training Survey"
     assert summary_row(page, "Started on") == long_date(scenario.today())
     assert current_step(page) == [f"Planned {long_date(scenario.today())} Now"]
     assert done_steps(page) == []
@@ -181,6 +183,24 @@ async def test_a_convened_panel_and_a_recorded_meeting_show_in_the_tables_and_th
     planned = table_rows(section(page, "Deadlines, reminders and escalations"))
     assert any(row[1] == "Deadline" and row[2].startswith("Draft report") for row in planned)
     assert all("_" not in cell for row in planned for cell in row)
+
+
+async def test_the_progress_a_provider_lead_noted_shows_under_the_action_plan(
+    live_site: LiveSite,
+) -> None:
+    intervention_id, reference = await _started(live_site)
+    today = scenario.today()
+    for event, payload in scenario.tracking_path(today, today + timedelta(days=30)):
+        await live_site.service.command(intervention_id, event, payload)
+    await live_site.service.command(intervention_id, Event.record_action_progress, {
+        "actor": LEAD, "action_id": "A1", "note": "Rota drafted <b>for March</b>"})
+
+    page = await _page(live_site, COORDINATOR, reference)
+
+    plan = section(page, "Action plan")
+    assert f"A1, {long_date(today)}, by {LEAD}: Rota drafted <b>for March</b>" in (
+        _text(plan))
+    assert "&lt;b&gt;for March&lt;/b&gt;" in plan  # as typed: text, not markup
 
 
 async def test_the_reference_any_case_and_the_full_id_show_the_same_page(

@@ -1,0 +1,580 @@
+"""An Urgent Risk Review from start to closed in Chromium, by pages and clicks alone, against
+the service as a person runs it (`qi up`): the coordinator starts it, convenes the panel,
+issues the report, adds the action its finding needs, agrees the plan, accepts the action and
+closes it; a panel member records the meeting, the provider's lead records progress, the dean
+approves closure, each signed in as themselves in a browser of their own.
+
+Nobody types an address but the service's, on their first visit: each reaches the
+intervention from their dashboard and the links on its pages. Controls are found by their
+role and label, as assistive technology finds them. On every page visited, axe-core finds
+no violation, the console has no error and nothing is fetched from anywhere but the service;
+its screenshot goes to test-output/pages/e2e/.
+
+Besides: the start and the convene-panel form with the keyboard alone, and another provider's
+lead who types the intervention's address gets "Page not found".
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests import scenario
+from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.e2e.conftest import Qi, StartStack
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request
+
+SHOTS = OUTPUT / "pages" / "e2e"
+SHOT_SETTLE_MS = 100
+PASSWORD = "a long password for the pages"
+ACT_WITHIN_MS = 15_000  # the most a page may take to answer a click
+WITHIN_S = 30.0  # the most the read model may take to show a step that is done
+
+COORDINATOR, DEAN = scenario.COORDINATOR, scenario.DEAN
+PANEL = "ada.senior"  # sits on the panel as Dr Ada Senior
+LEAD, OTHER_LEAD = "lead.rxx01", "lead.ryy02"
+USERS = {
+    COORDINATOR: ("coordinator", scenario.EMAILS[COORDINATOR], None),
+    PANEL: ("panel_member", "ada@panel.example.nhs.uk", None),
+    LEAD: ("provider_lead", scenario.LEAD_EMAIL, "RXX01"),
+    DEAN: ("dean", scenario.EMAILS[DEAN], None),
+    OTHER_LEAD: ("provider_lead", "dme@southshire.example.nhs.uk", "RYY02"),
+}
+PANEL_MEMBERS = (
+    ("Dr Ada Senior", "ada@panel.example.nhs.uk", ("Senior panel member",)),
+    ("Dr Ben Expert", "ben@panel.example.nhs.uk", ("Subject expert",)),
+    ("Dr Cai External", "cai@panel.example.nhs.uk", ("External member", "Lay representative")),
+)
+REQUIREMENT = "Night-time supervision rota"
+ACTION = "Publish a rota with a named senior on every night shift"
+PROGRESS = "March rota published: a named senior on every night shift; audit attached"
+EVIDENCE = "March rota and the night-cover audit show full cover"
+
+# What the intervention's page says once a command's form was sent.
+CONFIRMED = {"Convene panel": "Panel convened", "Record meeting": "Meeting recorded as held",
+             "Issue report": "Report issued", "Add action": "Action added",
+             "Agree action plan": "Action plan agreed",
+             "Record action progress": "Progress recorded", "Accept action": "Action accepted",
+             "Approve closure": "Closure approved", "Close": "Intervention closed"}
+
+
+def titled(page: str) -> str:
+    return f"{page} \u2013 Quality interventions"
+
+
+# -- the people and their browsers -------------------------------------------------------------
+
+
+@dataclass
+class Shots:
+    """Screenshots numbered in the order the pages were seen, whoever saw them."""
+
+    prefix: str = ""
+    taken: int = 0
+
+    def next(self, name: str) -> str:
+        self.taken += 1
+        return f"{self.taken:02d}-{self.prefix}{name}.png"
+
+
+@dataclass
+class Person:
+    """One person at their own browser: what its pages logged and fetched."""
+
+    name: str
+    page: Page
+    origin: str
+    shots: Shots
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", self._logged)
+        self.page.on("request", self._fetched)
+
+    def _logged(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _fetched(self, request: Request) -> None:
+        self.requests.append(request.url)
+
+    def check(self, name: str, title: str) -> None:
+        """The page has `title`; axe-core finds nothing wrong, the console no error, and
+        nothing came from elsewhere; its screenshot is kept."""
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import expect
+
+        page = self.page
+        expect(page).to_have_title(title)  # the page a click led to, not the one before
+        page.wait_for_load_state()
+        results: Any = Axe().run(page)
+        violations = results.response["violations"]
+        assert violations == [], "\n".join(
+            f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})" for v in violations)
+        assert self.console_errors == [], f"{name}: {self.console_errors}"
+        assert [u for u in self.requests if not u.startswith(f"{self.origin}/")] == []
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(SHOT_SETTLE_MS)  # the screenshot only: nothing is asserted on time
+        page.screenshot(path=SHOTS / self.shots.next(f"{self.name}-{name}"), full_page=True)
+
+    def visit(self) -> None:
+        """The first visit: the service's address, typed; its sign-in page."""
+        from playwright.sync_api import expect
+
+        self.page.goto(f"{self.origin}/")
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        self.check("sign-in", titled("Sign in"))
+
+    def sign_in(self) -> None:
+        from playwright.sync_api import expect
+
+        page = self.page
+        self.visit()
+        page.get_by_label("User name").fill(self.name)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("navigation", name="Account")).to_contain_text(self.name)
+        expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
+
+    def dashboard(self) -> None:
+        from playwright.sync_api import expect
+
+        self.page.get_by_role("navigation", name="Menu").get_by_role(
+            "link", name="What needs you").click()
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("What needs you")
+
+    def open_from_dashboard(self, reference: str, name: str) -> None:
+        """From the dashboard, the intervention's page, by its link in the list (once the
+        read model lists it)."""
+        from playwright.sync_api import expect
+
+        page = self.page
+        listed = _interventions(page).get_by_role("link", name=reference, exact=True)
+        _reload_until(page, listed)
+        self.check(f"{name}-dashboard", titled("What needs you"))
+        listed.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent Risk Review")
+        self.check(f"{name}-intervention", titled(f"Urgent Risk Review {reference}"))
+
+    def command(self, reference: str, command: str, name: str) -> None:
+        """The command's link under "What is needed next", and its form."""
+        from playwright.sync_api import expect
+
+        page = self.page
+        _needed(page).get_by_role("link", name=command, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(command)
+        self.check(f"{name}-form", titled(f"{command}, {reference}"))
+
+    def send(self, reference: str, command: str, name: str) -> None:
+        """Send the form; back on the intervention's page, which says what was done."""
+        from playwright.sync_api import expect
+
+        page = self.page
+        page.get_by_role("button", name=command, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent Risk Review")
+        expect(page.get_by_role("alert")).to_contain_text(CONFIRMED[command])
+        self.check(f"{name}-done", titled(f"Urgent Risk Review {reference}"))
+
+
+def _interventions(page: Page) -> Locator:
+    """The dashboard's list of interventions."""
+    return page.get_by_role("table", name=re.compile(r"^Interventions"))
+
+
+def _needed(page: Page) -> Locator:
+    return page.get_by_role("list", name="What is needed next", exact=True)
+
+
+def _reload_until(page: Page, locator: Locator, within: float = WITHIN_S) -> None:
+    """Reload the page, as a person would, until `locator` is on it: the read model follows
+    each step within moments, not at once."""
+    deadline = time.monotonic() + within
+    while locator.count() == 0:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{locator} not on {page.url} within {within:.0f} s")
+        page.wait_for_timeout(200)  # between reloads, not a timing assumption
+        page.reload()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _add_users(qi: Qi, *names: str) -> None:
+    for name in names:
+        role, email, provider = USERS[name]
+        qi.ok("users", "add", name, "--role", role, "--email", email,
+              *(["--provider", provider] if provider else []))
+        qi.ok("users", "set-password", name, "--password-stdin", input=f"{PASSWORD}\n")
+
+
+# Counts, across the pages of a tab, what the mouse (or a finger) did: a keyboard does nothing.
+_POINTER_WATCH = """addEventListener("pointerdown", () => sessionStorage.setItem("pointed",
+    Number(sessionStorage.getItem("pointed") || 0) + 1), true)"""
+
+
+def _pointed(person: Person) -> int:
+    """How often the mouse was pressed on the person's pages in their tab."""
+    return int(person.page.evaluate("sessionStorage.getItem('pointed') || 0"))
+
+
+def _person(browser: Browser, name: str, origin: str, shots: Shots) -> Person:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(ACT_WITHIN_MS)
+    context.add_init_script(_POINTER_WATCH)
+    return Person(name, context.new_page(), origin, shots)
+
+
+# -- the journey -------------------------------------------------------------------------------
+
+
+def _start(coordinator: Person) -> str:
+    """Start an Urgent Risk Review from the start pages; its reference."""
+    from playwright.sync_api import expect
+
+    page = coordinator.page
+    # A first-time coordinator's dashboard offers it where their list would be.
+    page.get_by_role("main").get_by_role("link", name="start an intervention").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose the type of intervention")
+    coordinator.check("start-type", titled("Choose the type of intervention"))
+    page.get_by_label("Urgent Risk Review").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Provider and concern")
+    for label, value in (("Provider code", "RXX01"),
+                         ("Provider name", "Northshire Hospitals NHS Trust"),
+                         ("Site", "Northshire General, Emergency Department"),
+                         ("Provider lead's name", "Dr Morgan Hale"),
+                         ("Provider lead's email address", scenario.LEAD_EMAIL),
+                         ("Summary of the concern", "Supervision gaps reported on night shifts")):
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("GMC National Training Survey", exact=True).check()
+    page.get_by_role("group", name="Likelihood").get_by_label("4").check()
+    page.get_by_role("group", name="Impact").get_by_label("4").check()
+    coordinator.check("start-details", titled("Provider and concern"))
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before starting")
+    coordinator.check("start-check", titled("Check your answers before starting"))
+    page.get_by_role("button", name="Start intervention").click()
+
+    caption = page.get_by_role("heading", level=1).get_by_text(re.compile(r"^QI-\d{4}-\d{4}$"))
+    expect(caption).to_be_visible()
+    reference = caption.inner_text().strip()
+    coordinator.check("started", titled(f"Urgent Risk Review {reference}"))
+    return reference
+
+
+def _convene(coordinator: Person, reference: str) -> None:
+    page = coordinator.page
+    coordinator.command(reference, "Convene panel", "convene")
+    page.get_by_label("Chair", exact=True).fill("Dr Ada Senior")
+    for i, (name, email, roles) in enumerate(PANEL_MEMBERS, start=1):
+        member = page.get_by_role("group", name=f"Member {i}", exact=True)
+        member.get_by_label("Name", exact=True).fill(name)
+        member.get_by_label("Email", exact=True).fill(email)
+        for role in roles:
+            member.get_by_role("group", name="Roles").get_by_label(role, exact=True).check()
+        member.get_by_role("group", name="Interests declared").get_by_label(
+            "Yes", exact=True).check()
+    coordinator.check("convene-filled", titled(f"Convene panel, {reference}"))
+    coordinator.send(reference, "Convene panel", "convene")
+
+
+def _record_meeting(panel: Person, reference: str) -> None:
+    page = panel.page
+    panel.command(reference, "Record meeting", "meeting")
+    page.get_by_label("Date held", exact=True).fill("today")
+    page.get_by_role("group", name="Format").get_by_label("Face to face", exact=True).check()
+    attendance = page.get_by_role("group", name="Attendance", exact=True)
+    for label, count in (("Learners", "12"), ("Supervisors", "4"), ("Leaders", "2")):
+        attendance.get_by_label(label, exact=True).fill(count)
+    panel.send(reference, "Record meeting", "meeting")
+
+
+def _issue_report(coordinator: Person, reference: str) -> None:
+    page = coordinator.page
+    coordinator.command(reference, "Issue report", "report")
+    page.get_by_role("group", name="Final").get_by_label("Yes", exact=True).check()
+    page.get_by_label("Date factual accuracy closed", exact=True).fill("today")
+    for i, (category, text) in enumerate((("Mandatory requirement", REQUIREMENT),
+                                          ("Good practice", "Teaching valued by learners")),
+                                         start=1):
+        finding = page.get_by_role("group", name=f"Finding {i}", exact=True)
+        finding.get_by_label("Category", exact=True).select_option(label=category)
+        finding.get_by_label("Text", exact=True).fill(text)
+    coordinator.check("report-filled", titled(f"Issue report, {reference}"))
+    coordinator.send(reference, "Issue report", "report")
+
+
+def _add_action(coordinator: Person, reference: str) -> None:
+    page = coordinator.page
+    coordinator.command(reference, "Add action", "action")
+    due = (scenario.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+    page.get_by_role("group", name="Finding", exact=True).get_by_label(
+        re.compile(rf"\bF1 .*{REQUIREMENT}")).check()
+    for label, value in (("Description", ACTION),
+                         ("Owner name", "Dr Morgan Hale"), ("Owner email", scenario.LEAD_EMAIL),
+                         ("Date due", due)):
+        page.get_by_label(label, exact=True).fill(value)
+    coordinator.send(reference, "Add action", "action")
+
+
+def _pick_action(page: Page) -> None:
+    page.get_by_role("group", name="Action", exact=True).get_by_label(
+        re.compile(r"\bA1 ")).check()
+
+
+def _record_progress(lead: Person, reference: str) -> None:
+    page = lead.page
+    lead.command(reference, "Record action progress", "progress")
+    _pick_action(page)
+    page.get_by_label("Note", exact=True).fill(PROGRESS)
+    lead.send(reference, "Record action progress", "progress")
+
+
+def _accept(coordinator: Person, reference: str) -> None:
+    page = coordinator.page
+    coordinator.command(reference, "Accept action", "accept")
+    _pick_action(page)
+    page.get_by_label("Evidence", exact=True).fill(EVIDENCE)
+    coordinator.send(reference, "Accept action", "accept")
+
+
+def _audit_entry(page: Page, what: str) -> Locator:
+    """The entries of the audit trail ("What has happened") headed `what`."""
+    return page.get_by_role("list", name="What has happened").get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name=what, exact=True))
+
+
+AUDITED = [("Started", COORDINATOR), ("Convene panel", COORDINATOR), ("Record meeting", PANEL),
+           ("Issue report", COORDINATOR), ("Add action", COORDINATOR),
+           ("Agree action plan", COORDINATOR), ("Record action progress", LEAD),
+           ("Accept action", COORDINATOR), ("Approve closure", DEAN), ("Close", COORDINATOR)]
+
+
+@pytest.mark.timeout(600)
+def test_an_urgent_review_goes_from_start_to_closed_by_pages_and_clicks(
+        qi: Qi, qi_up: StartStack, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    _add_users(qi, COORDINATOR, PANEL, LEAD, DEAN)
+    qi_up()
+    origin = f"http://127.0.0.1:{qi.api_port}"
+    shots = Shots()
+    coordinator, panel, lead, dean = (_person(browser, name, origin, shots)
+                                      for name in (COORDINATOR, PANEL, LEAD, DEAN))
+
+    coordinator.sign_in()
+    coordinator.check("dashboard", titled("What needs you"))
+    reference = _start(coordinator)
+    _convene(coordinator, reference)
+
+    panel.sign_in()
+    panel.open_from_dashboard(reference, "meeting")
+    _record_meeting(panel, reference)
+
+    coordinator.dashboard()
+    coordinator.open_from_dashboard(reference, "report")
+    _issue_report(coordinator, reference)
+    # The plan waits for the action its requirement needs: no link to it yet.
+    page = coordinator.page
+    expect(_needed(page).get_by_role("link", name="Agree action plan")).to_have_count(0)
+    expect(_needed(page)).to_contain_text("requirement F1 has no action")
+    _add_action(coordinator, reference)
+    coordinator.command(reference, "Agree action plan", "plan")
+    coordinator.send(reference, "Agree action plan", "plan")
+
+    lead.sign_in()
+    lead.open_from_dashboard(reference, "progress")
+    _record_progress(lead, reference)
+
+    coordinator.dashboard()
+    coordinator.open_from_dashboard(reference, "accept")
+    expect(page.get_by_role("main")).to_contain_text(PROGRESS)  # what the lead said of it
+    _accept(coordinator, reference)
+
+    dean.sign_in()
+    dean.open_from_dashboard(reference, "approve")
+    dean.command(reference, "Approve closure", "approve")
+    dean.send(reference, "Approve closure", "approve")
+
+    coordinator.dashboard()
+    coordinator.open_from_dashboard(reference, "close")
+    coordinator.command(reference, "Close", "close")
+    coordinator.send(reference, "Close", "close")
+
+    expect(page.get_by_role("list", name="Where it is").get_by_role("listitem").last
+           ).to_contain_text(re.compile(r"Closed.*Done", re.S))
+    expect(page.get_by_role("main")).to_contain_text("this intervention is closed and takes "
+                                                     "no more commands")
+    _reload_until(page, _audit_entry(page, "Close"))
+    for what, who in AUDITED:
+        entry = _audit_entry(page, what)
+        expect(entry).to_have_count(1)
+        expect(entry).to_contain_text(f", by {who}")
+    expect(page.get_by_role("list", name="What has happened").get_by_role("listitem")
+           ).to_have_count(len(AUDITED))
+    coordinator.check("closed", titled(f"Urgent Risk Review {reference}"))
+    assert _pointed(coordinator) > 0  # the count the keyboard's test asks is kept
+
+
+# -- the keyboard alone, and another provider ---------------------------------------------------
+
+
+def _focused(target: Locator) -> bool:
+    return bool(target.evaluate("element => element === document.activeElement"))
+
+
+def _tab_to(page: Page, target: Locator, most: int = 150) -> None:
+    """Press Tab until `target` has the focus, as a keyboard user moves through a page."""
+    for _ in range(most):
+        if _focused(target):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"Tab never reached {target}")
+
+
+def _type(page: Page, target: Locator, text: str) -> None:
+    _tab_to(page, target)
+    page.keyboard.type(text)
+
+
+def _press(page: Page, target: Locator, key: str = "Enter") -> None:
+    _tab_to(page, target)
+    page.keyboard.press(key)
+
+
+def _choose(page: Page, group: Locator, first: str, steps: int) -> None:
+    """Tab into a group of radios none of which is chosen (the focus lands on the first),
+    choose it with Space, then move `steps` on with the arrow key."""
+    _tab_to(page, group.get_by_label(first, exact=True))
+    page.keyboard.press("Space")
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+
+
+def _start_by_keyboard(coordinator: Person) -> str:
+    from playwright.sync_api import expect
+
+    page = coordinator.page
+    _type(page, page.get_by_label("User name"), COORDINATOR)
+    _type(page, page.get_by_label("Password", exact=True), PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
+    coordinator.check("dashboard", titled("What needs you"))
+
+    _press(page, page.get_by_role("navigation", name="Menu").get_by_role(
+        "link", name="Start an intervention"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose the type of intervention")
+    coordinator.check("start-type", titled("Choose the type of intervention"))
+    _choose(page, page.get_by_role("main"), "Urgent Risk Review", 0)
+    expect(page.get_by_label("Urgent Risk Review")).to_be_checked()
+    _press(page, page.get_by_role("button", name="Continue"))
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Provider and concern")
+    for label, value in (("Provider code", "RXX01"),
+                         ("Provider name", "Northshire Hospitals NHS Trust"),
+                         ("Site", "Northshire General, Emergency Department"),
+                         ("Provider lead's name", "Dr Morgan Hale"),
+                         ("Provider lead's email address", scenario.LEAD_EMAIL)):
+        _type(page, page.get_by_label(label, exact=True), value)
+    source = page.get_by_role("group", name="Where did the concern come from?")
+    _choose(page, source, "GMC National Training Survey", 2)  # a learner's report
+    _type(page, page.get_by_label("Summary of the concern", exact=True), "Rota gaps at night")
+    _choose(page, page.get_by_role("group", name="Likelihood"), "1", 3)  # 4
+    _choose(page, page.get_by_role("group", name="Impact"), "1", 4)  # 5
+    expect(source.get_by_label("Learner report")).to_be_checked()
+    coordinator.check("start-details", titled("Provider and concern"))
+    _press(page, page.get_by_role("button", name="Continue"))
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before starting")
+    expect(page.get_by_role("main")).to_contain_text("20 Extreme")
+    coordinator.check("start-check", titled("Check your answers before starting"))
+    _press(page, page.get_by_role("button", name="Start intervention"))
+
+    caption = page.get_by_role("heading", level=1).get_by_text(re.compile(r"^QI-\d{4}-\d{4}$"))
+    expect(caption).to_be_visible()
+    return caption.inner_text().strip()
+
+
+def _convene_by_keyboard(coordinator: Person, reference: str) -> None:
+    from playwright.sync_api import expect
+
+    page = coordinator.page
+    _press(page, _needed(page).get_by_role("link", name="Convene panel", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Convene panel")
+    for i, (name, email, roles) in enumerate(PANEL_MEMBERS, start=1):
+        member = page.get_by_role("group", name=f"Member {i}", exact=True)
+        _type(page, member.get_by_label("Name", exact=True), name)
+        _type(page, member.get_by_label("Email", exact=True), email)
+        for role in roles:
+            _press(page, member.get_by_role("group", name="Roles").get_by_label(
+                role, exact=True), "Space")
+        # "No" is chosen at first: the focus lands on it, and the arrow key moves to "Yes".
+        declared = member.get_by_role("group", name="Interests declared")
+        _press(page, declared.get_by_label("No", exact=True), "ArrowLeft")
+        expect(declared.get_by_label("Yes", exact=True)).to_be_checked()
+    _type(page, page.get_by_label("Chair", exact=True), "Dr Ada Senior")
+    coordinator.check("convene-filled", titled(f"Convene panel, {reference}"))
+    _press(page, page.get_by_role("button", name="Convene panel", exact=True))
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Urgent Risk Review")
+    expect(page.get_by_role("alert")).to_contain_text("Panel convened")
+    expect(page.get_by_role("list", name="Where it is").get_by_role("listitem").nth(1)
+           ).to_contain_text("Now")
+    expect(page.get_by_role("table").filter(has_text="Dr Cai External")).to_contain_text(
+        "External member, Lay representative")
+    coordinator.check("convened", titled(f"Urgent Risk Review {reference}"))
+
+
+@pytest.mark.timeout(600)
+def test_the_keyboard_alone_starts_one_and_convenes_its_panel_and_another_provider_finds_no_page(
+        qi: Qi, qi_up: StartStack, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    _add_users(qi, COORDINATOR, OTHER_LEAD)
+    qi_up()
+    origin = f"http://127.0.0.1:{qi.api_port}"
+    shots = Shots(prefix="keyboard-")
+    coordinator, other = (_person(browser, name, origin, shots)
+                          for name in (COORDINATOR, OTHER_LEAD))
+
+    coordinator.visit()
+    reference = _start_by_keyboard(coordinator)
+    _convene_by_keyboard(coordinator, reference)
+    assert _pointed(coordinator) == 0
+
+    other.sign_in()
+    expect(other.page.get_by_role("main")).to_contain_text("Your provider has no interventions")
+    other.check("dashboard", titled("What needs you"))
+    answer = other.page.goto(f"{origin}/intervention/{reference}")  # typed, as a guess
+    assert answer is not None
+    assert answer.status == 404
+    expect(other.page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(other.page.get_by_role("main")).not_to_contain_text(reference)
+    # The browser logs the 404 itself, which is the point here; nothing else.
+    assert other.console_errors == [
+        "Failed to load resource: the server responded with a status of 404 (Not Found)"]
+    other.console_errors.clear()
+    other.check("not-found", titled("Page not found"))
