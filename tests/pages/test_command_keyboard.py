@@ -122,6 +122,9 @@ async def test_a_meeting_is_recorded_with_the_keyboard_alone_adding_a_requiremen
     assert await page.locator("#immediate_mandatory_requirements-0").input_value() == (
         "Supervision gaps at night")
     assert await page.locator("#meeting_id").is_checked()
+    # The page came back at the new item's address fragment: once it has loaded, the next Tab
+    # starts from there (before, the browser may not have moved its starting point yet).
+    await page.wait_for_load_state("load")
     await page.keyboard.press("Tab")  # into the requirement just added
     assert await _focused(page) == "immediate_mandatory_requirements-1"
     await page.keyboard.type("No rota at weekends")
