@@ -1,6 +1,7 @@
 """A page's answer when the service behind it is unavailable: Temporal unreachable (an
 `RPCError`), the read model's database unreachable (SQLAlchemy's `OperationalError`, or an
-error of type `UNAVAILABLE`), or a command whose outcome Temporal could not report in time.
+error of type `UNAVAILABLE`), or a command whose outcome Temporal could not report in time;
+and, with 500, when a page fails in a way nobody expected.
 
 A page answers 503 with the design system's "Sorry, there is a problem with the service"
 page, in words a person can act on; the API's routes keep their own answer (its problem
@@ -75,10 +76,30 @@ def _for_pages(previous: Handler | None) -> Handler:
     return handle
 
 
+def _unexpected_for_pages(previous: Handler | None) -> Handler:
+    """Anything else a page did not expect: the same page with 500, logged with its traceback
+    as the API logs its own; whether a form's sending was done is not known."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        if not is_page(request):
+            if previous is None:
+                raise error
+            return await previous(request, error)
+        log.error("a page failed", exc_info=error)
+        said = UNKNOWN_OUTCOME if request.method == "POST" else NOT_CHANGED[:1]
+        pages: Pages = request.app.state.pages
+        return pages.render(request, "unavailable.jinja", {"title": TITLE, "paragraphs": said},
+                            status_code=500)
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
-    """Answer the pages' requests with the error page when the service is unavailable; every
-    other request as the app did before."""
+    """Answer the pages' requests with the error page when the service is unavailable or fails
+    unexpectedly; every other request as the app did before."""
     for kind in (ProblemError, RPCError, OperationalError,
                  WorkflowUpdateRPCTimeoutOrCancelledError):
         previous = app.exception_handlers.get(kind)
         app.add_exception_handler(kind, _for_pages(previous))  # type: ignore[arg-type]
+    unexpected = app.exception_handlers.get(Exception)
+    app.add_exception_handler(Exception, _unexpected_for_pages(unexpected))  # type: ignore[arg-type]

@@ -40,9 +40,11 @@ from tests.fakes import RecordingNotifier
 from tests.pages.command_pages import form_of, looked_at, serving, sign_in_to
 from tests.pages.conftest import (
     PASSWORD,
+    Site,
     add_with_password,
     csrf_of,
     page_settings,
+    sign_in,
     title_of,
     titled,
     token_for,
@@ -235,3 +237,22 @@ async def test_only_pages_get_the_sorry_page_and_a_command_whose_outcome_is_unkn
     assert b"Nothing was changed." in for_a_page.body
     assert unreferenced.status_code == 503
     assert refusal is api_answer  # only the service being unavailable is the page's to answer
+
+
+async def test_a_page_that_fails_unexpectedly_says_sorry_and_the_api_keeps_its_json(
+        site: Site) -> None:
+    # The site is built without a service: the intervention page's call to it fails as no
+    # page expects. (The server still sees the error after the answer, to log it.)
+    transport = httpx.ASGITransport(app=site.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as browser:
+        await sign_in(browser)
+        page = await browser.get("/intervention/QI-2026-0001")
+        api = await browser.get("/interventions/QI-2026-0001",
+                                headers={"Authorization": f"Bearer {site.tokens[COORDINATOR]}"})
+
+    assert page.status_code == 500
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Sorry, there is a problem with the service" in page.text
+    assert "Traceback" not in page.text
+    assert api.status_code == 500
+    assert api.headers["content-type"] == "application/problem+json"
