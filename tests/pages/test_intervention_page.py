@@ -4,7 +4,6 @@ and, in Chromium, that a full page has no accessibility violation."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
@@ -13,16 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.pages.rendering import long_date
 from api.pages.urls import command_page, intervention_page
 from models.commands import Event
 from tests import scenario
 from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.pages.command_pages import serving
 from tests.pages.conftest import PASSWORD, title_of, titled
 from tests.pages.stack import COORDINATOR, DEAN, LEAD, OTHER_LEAD, PANEL, LiveSite
-from tests.processes import free_port
 
 SHOTS = OUTPUT / "pages"
 
@@ -356,20 +354,8 @@ async def test_closure_is_offered_to_the_role_that_approves_it_for_the_type(
 async def served(live_site: LiveSite) -> AsyncIterator[str]:
     """The live site on a real port, served on the tests' own event loop (its Temporal client
     is bound to it); its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(live_site.app, host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started or serving.done():
-            break
-        await asyncio.sleep(0.02)
-    assert server.started, "the test server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(live_site.app) as url:
+        yield url
 
 
 async def test_a_full_page_in_chromium_has_no_accessibility_violation(
