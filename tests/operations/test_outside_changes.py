@@ -52,6 +52,7 @@ UNKNOWN_WHO = "who did it is not known to the service"
 # What an operator might type into Temporal: it must stay out of logs and metrics.
 TYPED = "Asked by a learner on ward 7 to stop this review"
 ESCALATE = {"level": "dean", "reason": "No reply from the trust"}
+SWEEPS_UNTIL_LISTED = 100  # 10 s at most, 0.1 s apart
 
 
 @dataclass
@@ -334,7 +335,14 @@ async def test_a_terminated_intervention_reset_back_to_life_is_recorded_and_take
 
     await stack.temporal("workflow", "reset", "-w", intervention_id, "--type",
                          "LastWorkflowTask", "--reason", "Terminated by mistake")
-    assert await stack.sweeper().sweep() == [Noticed(intervention_id, "reset")]
+    # Temporal lists the new run a moment after the reset answers: sweep until it is there.
+    noticed: list[Noticed] = []
+    for _ in range(SWEEPS_UNTIL_LISTED):
+        noticed = await stack.sweeper().sweep()
+        if noticed:
+            break
+        await asyncio.sleep(0.1)
+    assert noticed == [Noticed(intervention_id, "reset")]
     await eventually(lambda: stack.state(intervention_id) == "planned",
                      "the workflow records itself again")
     await stack.command(intervention_id, Event.escalate, ESCALATE)
