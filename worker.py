@@ -27,7 +27,7 @@ from activities.scheduling import (
 from core.database import make_engine
 from core.health import check_read_model
 from core.logging import configure_logging
-from core.settings import Settings
+from core.settings import GRACEFUL_SHUTDOWN_SECONDS, Settings
 from core.shutdown import stop_on_signals
 from core.temporal import connect, metrics_runtime
 from core.tracing import tracing_interceptors
@@ -52,7 +52,7 @@ def build_worker(
     max_cached_workflows: int = 1000,
     max_concurrent_activities: int | None = None,
     max_concurrent_workflow_tasks: int | None = None,
-    graceful_shutdown_timeout: timedelta = timedelta(),
+    graceful_shutdown_timeout: timedelta = timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
     mail_from: str = "quality-team@example.nhs.uk",
     delivery_first_pause: timedelta = timedelta(seconds=30),
     delivery_lease: timedelta = timedelta(minutes=5),
@@ -66,7 +66,9 @@ def build_worker(
     The concurrency limits default to the SDK's; give the executor at least as many threads
     as `max_concurrent_activities`, or sync activities queue for a thread.
     On shutdown, activities still running get `graceful_shutdown_timeout` to finish before
-    they are cancelled (and retried elsewhere). The delivery loop counts its outcomes on the
+    they are cancelled (and retried elsewhere): the SDK cancels a thread's activity by raising
+    an exception in that thread wherever it happens to be, so a zero grace interrupts even a
+    commit or a garbage-collector callback. The delivery loop counts its outcomes on the
     client's runtime, so they are served with the SDK's metrics. Every `outside_sweep` (None:
     never) the worker compares the read model's open interventions with Temporal and records
     what was done to them there, outside the service (`activities.outside`)."""

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, Field, SecretStr, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["LogFormat", "NotifierKind", "Settings"]
+__all__ = ["GRACEFUL_SHUTDOWN_SECONDS", "LogFormat", "NotifierKind", "Settings"]
 
 
 class NotifierKind(StrEnum):
@@ -23,6 +23,10 @@ class LogFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
 
+
+# How long a stopping worker lets its running activities finish: below the 30 s a container
+# platform usually waits between SIGTERM and SIGKILL.
+GRACEFUL_SHUTDOWN_SECONDS = 25.0
 
 # A port number, so an impossible one is a settings error naming it, not a failure to bind.
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -173,9 +177,9 @@ class Settings(BaseSettings):
     max_cached_workflows: int = Field(
         1000, ge=0, description="Workflows kept in memory between tasks; 0 turns off stickiness"
     )
-    # Below the 30 s a container platform usually waits between SIGTERM and SIGKILL.
     graceful_shutdown_seconds: float = Field(
-        25.0, ge=0, description="After SIGTERM, how long running activities get to finish"
+        GRACEFUL_SHUTDOWN_SECONDS, ge=0,
+        description="After SIGTERM, how long running activities get to finish",
     )
     worker_metrics_address: str | None = Field(
         None, description="host:port of the worker's Prometheus endpoint (SDK metrics); unset: off"

@@ -12,6 +12,15 @@ from temporalio.testing import WorkflowEnvironment
 from tests.environments import BIN, sealed, start_time_skipping
 from workflows.monitoring import ALL_KEYS
 
+# Every worker a test starts runs without the SDK's deadlock detector (a fixed 2 s per
+# activation, measured in wall time). Here two pytest processes, their Temporal servers,
+# Chromium and CPU-bound threads such as the API fuzzer's share two cores and one GIL per
+# process, so an activation can wait longer than that for the CPU; the detector then
+# interrupts the workflow thread wherever it is, once inside a garbage-collector callback,
+# where pytest reports it as an unraisable exception. A workflow that truly blocks still
+# fails its test, by timing out. Production workers keep the detector.
+os.environ.setdefault("TEMPORAL_DEBUG", "1")
+
 _exit_status = 0
 
 
