@@ -129,10 +129,9 @@ def drive_to_report_issued(qi: Qi, intervention_id: str) -> None:
 def settled(read: Callable[[], list[Any]], count: int) -> list[Any]:
     """What `read` returns from the read model once it holds `count` rows: it is written just
     after each command is answered."""
+    deadline = time.monotonic() + 10
     rows = read()
-    for _ in range(100):  # up to 10 s
-        if len(rows) >= count:
-            break
+    while len(rows) < count and time.monotonic() < deadline:
         time.sleep(0.1)
         rows = read()
     return rows
