@@ -183,7 +183,7 @@ def agree(data: InterventionData, cmd: Command, now: datetime) -> None:
 
 
 def progress(data: InterventionData, cmd: RecordActionProgress, now: datetime) -> None:
-    note = ProgressNote(on=now.date(), by=cmd.actor, note=cmd.note)
+    note = ProgressNote(on=now.date(), by=cmd.actor, note=cmd.note, evidence=cmd.evidence)
     action = _open_action(data, cmd.action_id)
     _update_open_action(data, cmd.action_id, progress=[*action.progress, note])
 

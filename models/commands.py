@@ -248,6 +248,8 @@ class RecordActionProgress(Command):
 
     action_id: ShortText = Field(description="An open action, as `qi show` lists it, e.g. A1")
     note: LongText = Field(description="What has happened, e.g. \"Rota drafted\"")
+    evidence: LongText | None = Field(None, description="What shows it, for whoever accepts the "
+                                      "action, e.g. \"March rota attached\"")
 
 
 class AcceptAction(Command):

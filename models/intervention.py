@@ -184,6 +184,7 @@ class ProgressNote(_Value):
     on: date
     by: ActorId
     note: LongText
+    evidence: LongText | None = None  # noted before evidence could be given with progress: None
 
 
 class ActionBase(_Row):

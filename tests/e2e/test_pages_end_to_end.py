@@ -1,8 +1,9 @@
 """An Urgent Risk Review from start to closed in Chromium, by pages alone, against
 the service as a person runs it (`qi up`): the coordinator starts it, convenes the panel,
 issues the report, adds the action its finding needs, agrees the plan, accepts the action and
-closes it; a panel member records the meeting, the provider's lead records progress, the dean
-approves closure, each signed in as themselves in a browser of their own.
+closes it; a panel member records the meeting, the provider's lead records progress and the
+evidence for it, the dean approves closure, each signed in as themselves in a browser of their
+own.
 
 Nobody types an address but the service's, on their first visit: each reaches the
 intervention from their dashboard and the links on its pages. Controls are found by their
@@ -56,7 +57,8 @@ PANEL_MEMBERS = (
 )
 REQUIREMENT = "Night-time supervision rota"
 ACTION = "Publish a rota with a named senior on every night shift"
-PROGRESS = "March rota published: a named senior on every night shift; audit attached"
+PROGRESS = "March rota published: a named senior on every night shift"
+OFFERED = "The March rota and the night-cover audit, sent to the quality team"
 EVIDENCE = "March rota and the night-cover audit show full cover"
 
 # What the intervention's page says once a command's form was sent.
@@ -402,6 +404,7 @@ def _record_progress(lead: Person, reference: str) -> None:
     lead.command(reference, "Record action progress", "progress")
     _pick_action(lead)
     lead.fill(page.get_by_label("Note", exact=True), PROGRESS)
+    lead.fill(page.get_by_label("Evidence (optional)", exact=True), OFFERED)
     lead.send(reference, "Record action progress", "progress")
 
 
@@ -468,7 +471,8 @@ def test_an_urgent_review_goes_from_start_to_closed_by_pages_alone(
 
     coordinator.dashboard()
     coordinator.open_from_dashboard(reference, "accept")
-    expect(page.get_by_role("main")).to_contain_text(PROGRESS)  # what the lead said of it
+    # What the lead said of it, and the evidence they offered.
+    expect(page.get_by_role("main")).to_contain_text(f"{PROGRESS} Evidence offered: {OFFERED}")
     _accept(coordinator, reference)
 
     dean.sign_in()

@@ -192,12 +192,17 @@ async def test_the_progress_a_provider_lead_noted_shows_under_the_action_plan(
         await live_site.service.command(intervention_id, event, payload)
     await live_site.service.command(intervention_id, Event.record_action_progress, {
         "actor": LEAD, "action_id": "A1", "note": "Rota drafted <b>for March</b>"})
+    await live_site.service.command(intervention_id, Event.record_action_progress, {
+        "actor": LEAD, "action_id": "A1", "note": "Rota published",
+        "evidence": "The March rota, attached to the trust's return"})
 
     page = await _page(live_site, COORDINATOR, reference)
 
     plan = section(page, "Action plan")
     assert f"A1, {long_date(today)}, by {LEAD}: Rota drafted <b>for March</b>" in (
         _text(plan))
+    assert (f"A1, {long_date(today)}, by {LEAD}: Rota published Evidence offered: "
+            "The March rota, attached to the trust's return") in _text(plan)
     assert "&lt;b&gt;for March&lt;/b&gt;" in plan  # as typed: text, not markup
 
 

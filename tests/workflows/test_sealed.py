@@ -140,6 +140,7 @@ def _lifecycle() -> list[tuple[Event, dict[str, Any]]]:
     marked; `test_the_marked_lifecycle_marks_every_free_text_field` keeps it so."""
     steps = [
         (Event.record_action_progress, {"action_id": "A1", "note": _marked("Drafted"),
+                                        "evidence": _marked("Attached"),
                                         "reason": _marked("Update")}),
         (Event.accept_action, {"action_id": "A1", "evidence": _marked("Published"),
                                "reason": _marked("Seen")}),
