@@ -15,6 +15,9 @@ that is the service's clients and workers talking to Temporal. Then
   (`OPENED_WITH`); the payload converter puts that mark on a decoded start or command
   (`models.sealing`), and the workflow refuses one without it. A mark arriving from outside
   is dropped;
+- what is sealed for a workflow (a start, a command, a query's answer) names its workflow ID
+  inside the seal (`SEALED_FOR`), and opening it marks it with the seal's nonce (`SEAL_ID`):
+  the workflow refuses a command sealed for another intervention, or one it took before;
 - a payload that will not open (a key not in the key file, or altered) becomes a stand-in
   that says why (`UNOPENED`) instead of an error: the worker decodes a workflow task's payloads
   before any handler runs, and an error there fails the task again and again, so one forged
@@ -47,6 +50,7 @@ from temporalio.converter import (
     PayloadConverter,
     SerializationContext,
     WithSerializationContext,
+    WorkflowSerializationContext,
 )
 from temporalio.exceptions import ApplicationError
 
@@ -55,13 +59,18 @@ from models.sealing import REFUSALS, Inbound, Unsealed, mark_opened
 from workflows.sealing import refused
 
 __all__ = [
-    "ENCODING", "KEY_ID", "OPENED_WITH", "UNOPENED", "SealError", "SealingCodec",
-    "sealing_converter"]
+    "ENCODING", "KEY_ID", "OPENED_WITH", "SEALED_FOR", "SEAL_ID", "UNOPENED", "SealError",
+    "SealingCodec", "sealing_converter"]
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 # On a payload the SDK decoded: the ID of the key whose service seal it came out of.
 OPENED_WITH = "qi-opened-with-key"
+# Inside a service seal made for a workflow: its ID. On a payload the SDK decoded: that ID,
+# and the seal's nonce in hex, which no other seal shares.
+SEALED_FOR = "qi-sealed-for"
+SEAL_ID = "qi-seal-id"
+_MARKS = (OPENED_WITH, SEALED_FOR, SEAL_ID)
 # The encoding of the stand-in for a payload that would not open, and why it would not.
 UNOPENED = b"binary/unopened"
 _WHY = "qi-unopened-why"
@@ -99,12 +108,14 @@ class _Keys:
                 self._load(ring)
 
 
-def _without(payload: Payload, key: str) -> Payload:
-    if key not in payload.metadata:
+def _without_marks(payload: Payload) -> Payload:
+    if not any(mark in payload.metadata for mark in _MARKS):
         return payload
     stripped = Payload()
     stripped.CopyFrom(payload)
-    del stripped.metadata[key]
+    for mark in _MARKS:
+        if mark in stripped.metadata:
+            del stripped.metadata[mark]
     return stripped
 
 
@@ -114,11 +125,14 @@ class SealingCodec(PayloadCodec, WithSerializationContext):
     def __init__(self, keys: KeyRing, reload: Callable[[], KeyRing] | None = None) -> None:
         self._keys = _Keys(keys, reload)
         self._for_the_service = False
+        self._workflow_id: str | None = None
 
     def with_context(self, context: SerializationContext) -> Self:
         """The codec the SDK uses for the service's own payloads (see the module's doc)."""
         codec = copy.copy(self)
         codec._for_the_service = True
+        if isinstance(context, WorkflowSerializationContext):
+            codec._workflow_id = context.workflow_id
         return codec
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -134,16 +148,23 @@ class SealingCodec(PayloadCodec, WithSerializationContext):
         key_id = self._keys.current.encode()
         associated = key_id + _BY_THE_SERVICE if self._for_the_service else key_id
         nonce = os.urandom(_NONCE_BYTES)
-        plain = _without(payload, OPENED_WITH).SerializeToString()
+        inside = _without_marks(payload)
+        if self._for_the_service and self._workflow_id is not None:
+            named = Payload()
+            named.CopyFrom(inside)
+            named.metadata[SEALED_FOR] = self._workflow_id.encode()
+            inside = named
+        plain = inside.SerializeToString()
         sealed = self._keys.ciphers[self._keys.current].encrypt(nonce, plain, associated)
         return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id}, data=nonce + sealed)
 
     def open(self, payload: Payload) -> Payload:
-        """Exactly what was sealed; a payload that is not sealed, as it is. With the keys as
-        loaded: `decode` reads the key file again first."""
+        """Exactly what was sealed (without the intervention a service seal names); a payload
+        that is not sealed, as it is. With the keys as loaded: `decode` reads the key file
+        again first."""
         if payload.metadata.get("encoding") != ENCODING:
             return payload  # written before sealing, or never sealed
-        return self._open(payload)[0]
+        return _without_marks(self._open(payload)[0])
 
     def _open(self, payload: Payload) -> tuple[Payload, bool]:
         """The payload sealed, and whether the service sealed it; `SealError` if it will not
@@ -167,16 +188,19 @@ class SealingCodec(PayloadCodec, WithSerializationContext):
 
     def _open_for_the_service(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return _without(payload, OPENED_WITH)  # a mark is the codec's to give
+            return _without_marks(payload)  # a mark is the codec's to give
         try:
             opened, by_the_service = self._open(payload)
         except SealError as error:
             return Payload(metadata={"encoding": UNOPENED, _WHY: error.why.name.encode(),
                                      _DETAIL: str(error).encode()})
-        if OPENED_WITH in opened.metadata:  # fresh out of the seal: ours to change
-            del opened.metadata[OPENED_WITH]
+        sealed_for = opened.metadata.get(SEALED_FOR)
+        opened = _without_marks(opened)  # fresh out of the seal: ours to change
         if by_the_service:
             opened.metadata[OPENED_WITH] = payload.metadata[KEY_ID]
+            opened.metadata[SEAL_ID] = payload.data[:_NONCE_BYTES].hex().encode()
+            if sealed_for is not None:
+                opened.metadata[SEALED_FOR] = sealed_for
         return opened
 
 
@@ -188,6 +212,10 @@ def _unopened(payload: Payload, type_hint: Any) -> Exception:
         return refused(type_hint, why)
     return SealError(payload.metadata.get(_DETAIL, why.value.encode()).decode(errors="replace"),
                      why)
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode(errors="replace")
 
 
 class _PayloadConverter(PydanticPayloadConverter):
@@ -205,7 +233,9 @@ class _PayloadConverter(PydanticPayloadConverter):
         for value, payload in zip(values, payloads, strict=True):
             key_id = payload.metadata.get(OPENED_WITH)
             if key_id is not None and isinstance(value, Inbound):
-                mark_opened(value, key_id.decode(errors="replace"))
+                mark_opened(value, key_id.decode(errors="replace"),
+                            sealed_for=_text(payload.metadata.get(SEALED_FOR)),
+                            seal_id=_text(payload.metadata.get(SEAL_ID)))
         return values
 
 

@@ -116,8 +116,10 @@ class StartIntervention(Inbound):
     read_model_patience_seconds: int = Field(30, ge=1, le=3600)
     # Continue-as-new once history has this many events (None: when the server suggests it).
     continue_as_new_after_events: int | None = Field(None, ge=20)
-    # Set only when a run continues as new: the state it hands over.
+    # Set only when a run continues as new: the state it hands over, and the seals of the
+    # commands taken so far (each is taken once: `models.sealing`).
     resume_from: InterventionData | None = None
+    seals_taken: list[str] = Field(default_factory=list)
 
     def initial_data(self, started_at: datetime) -> InterventionData:
         """The data an intervention starts with (or resumes with, after continue-as-new)."""

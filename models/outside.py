@@ -26,6 +26,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from models.intervention import AuditEntry, Ended, RecordedState, State
+from models.sealing import Inbound
 
 __all__ = [
     "CANCEL_REQUESTED",
@@ -122,7 +123,7 @@ def cancel_request_summary(state: State) -> str:
             "reason and before any meeting is held, cancels it")
 
 
-class ResetNote(BaseModel):
+class ResetNote(Inbound):
     """What the service tells a workflow Temporal has reset: when, and how its audit trail
     stands against the read model's."""
 

@@ -4,8 +4,12 @@ Anyone who reaches the Temporal port can hand a workflow a payload. The service'
 and workers seal every payload they send (`core.codec`); when a worker opens one of those seals
 it marks the decoded start or command with the ID of the key it used. The workflow refuses a
 start or command that carries no mark: sent in the clear, sealed by someone else, under a key
-the service does not hold, or altered on the way. The mark lives only in memory (a private
-attribute), never in what is serialized.
+the service does not hold, or altered on the way.
+
+A seal the service made for an intervention also names it, inside the seal, and each seal is
+its own (the cipher's nonce, random for every payload). So the workflow can refuse one copied
+out of a history: sent to another intervention, or sent again to its own. The marks live only
+in memory (private attributes), never in what is serialized.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ __all__ = [
     "mark_opened",
     "opened_with",
     "refusal",
+    "seal_id",
+    "sealed_for",
 ]
 
 COMMAND_RULE = "commands must be sent through the service (qi or its HTTP API)"
@@ -36,6 +42,8 @@ class Unsealed(StrEnum):
     not_sealed = "this one was not sealed by the service"
     unknown_key = "this one was sealed with a key the service does not hold"
     altered = "this one was altered after it was sealed"
+    other_intervention = "this one was sealed for another intervention"
+    sent_before = "this one was taken before, and is taken once"
 
 
 class Inbound(BaseModel):
@@ -44,6 +52,8 @@ class Inbound(BaseModel):
     # How the refusal of one that was not sealed by the service begins.
     sent_through: ClassVar[str] = COMMAND_RULE
     _opened_with: str | None = PrivateAttr(default=None)
+    _sealed_for: str | None = PrivateAttr(default=None)
+    _seal_id: str | None = PrivateAttr(default=None)
 
 
 def opened_with(message: Inbound) -> str | None:
@@ -51,8 +61,23 @@ def opened_with(message: Inbound) -> str | None:
     return message._opened_with
 
 
-def mark_opened(message: Inbound, key_id: str) -> None:
+def sealed_for(message: Inbound) -> str | None:
+    """The workflow ID the service sealed `message` for; None if the seal named none (sealed
+    before seals named their intervention) or it had no service seal."""
+    return message._sealed_for
+
+
+def seal_id(message: Inbound) -> str | None:
+    """What tells this seal from every other (the cipher's nonce, in hex); None without one."""
+    return message._seal_id
+
+
+def mark_opened(
+    message: Inbound, key_id: str, *, sealed_for: str | None = None, seal_id: str | None = None
+) -> None:
     message._opened_with = key_id
+    message._sealed_for = sealed_for
+    message._seal_id = seal_id
 
 
 def _sentence(rule: str, why: Unsealed) -> str:

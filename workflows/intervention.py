@@ -45,10 +45,11 @@ with workflow.unsafe.imports_passed_through():
         independence_problems,
     )
     from models.schedule import RESEND, SYSTEM_ACTOR, Notice, NoticeKind
+    from models.sealing import Inbound, seal_id
     from models.status import CommandResult, InterventionStatus, describe
     from workflows import effects, monitoring
     from workflows.planners import CANCEL_REQUESTS_NOTED, AfterReply, Planner, RoundTrips
-    from workflows.sealing import require_sealed
+    from workflows.sealing import require_once, require_sealed, require_sealed_for
 
 __all__ = ["InterventionWorkflow"]
 
@@ -73,6 +74,10 @@ INDEPENDENCE_BY_IDENTITY = "independence-by-identity"
 # A start must come sealed by the service (`models.sealing`); runs started before this took
 # their input as it came, and replay the same.
 SEALED_STARTS = "starts-sealed-by-the-service"
+# Seals name the intervention they were made for, and each command is taken once: runs started
+# before took a start sealed for any intervention, and replay the same. (Commands are held to it
+# by their validators, which never run on replay.)
+SEALS_NAME_THEIR_INTERVENTION = "seals-name-their-intervention"
 # CANCEL_REQUESTS_NOTED (in planners.py, which also hands over again a projection the request
 # cancelled): a cancellation request made in Temporal is noted in the audit and the intervention
 # carries on; histories from before ended there.
@@ -104,11 +109,15 @@ class InterventionWorkflow:
         # call would be replayed at an older command, and answer otherwise).
         self._independence = workflow.patched(INDEPENDENCE_BY_IDENTITY)
         self._cancel_noted = False
+        # The seals of the commands this intervention has taken, in this run and those before.
+        self._taken: set[str] = set(start.seals_taken)
 
     @workflow.run
     async def run(self, start: StartIntervention) -> InterventionStatus:
         if workflow.patched(SEALED_STARTS):
             require_sealed(start)  # before anything is planned, recorded or sent
+        if workflow.patched(SEALS_NAME_THEIR_INTERVENTION):
+            require_sealed_for(start, workflow.info().workflow_id)
         await self._choose_planner(start)
         if start.resume_from is None:
             problems = start_problems(start)
@@ -125,7 +134,8 @@ class InterventionWorkflow:
         while self._after_reply is not None and self._after_reply.pending:
             await self._carry_on(self._hand_over_now)
         if not self._data.state.terminal:
-            workflow.continue_as_new(self._start.model_copy(update={"resume_from": self._data}))
+            workflow.continue_as_new(self._start.model_copy(
+                update={"resume_from": self._data, "seals_taken": sorted(self._taken)}))
         return self.status()
 
     async def _choose_planner(self, start: StartIntervention) -> None:
@@ -197,6 +207,7 @@ class InterventionWorkflow:
         """An operator put one of this intervention's messages back in line: the audit says
         who, and which message (never to whom). Not a lifecycle command: any state takes it.
         Returns the audit entry's number."""
+        self._take(note)
         await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             name = message_name(note.key, self._data.intervention_id)
@@ -208,7 +219,7 @@ class InterventionWorkflow:
 
     @note_resend.validator
     def _check_resend(self, note: NoteResend) -> None:
-        require_sealed(note)
+        self._admit(note)
         if not note.key.startswith(f"{self._data.intervention_id}:"):
             raise ValueError(f"message {note.key} is not one of this intervention's")
 
@@ -217,6 +228,7 @@ class InterventionWorkflow:
         """The service noticed that Temporal reset this workflow: note it in the audit (once per
         reset) and number what follows after the entries the read model holds, recording it all
         again. Returns the note's entry number."""
+        self._take(note)
         await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             noted = [e.seq for e in self._data.audit if e.command == RESET and e.at == note.at]
@@ -231,6 +243,7 @@ class InterventionWorkflow:
 
     @note_reset.validator
     def _check_reset(self, note: ResetNote) -> None:
+        self._admit(note)
         if note.kept > self._data.last_seq:
             raise ValueError(f"the read model shares {note.kept} audit entries with a workflow "
                              f"that has {self._data.last_seq}: the note is about another run")
@@ -254,14 +267,25 @@ class InterventionWorkflow:
             raise ProblemError(problems, ErrorType.COMMAND_REFUSED)
         return candidate, lifecycle.fire(event, candidate, now.date())
 
+    def _admit(self, message: Inbound) -> None:
+        """Refuse new input the service did not seal for this intervention, or took before."""
+        require_once(message, workflow.info().workflow_id, self._taken)
+
+    def _take(self, message: Inbound) -> None:
+        """First thing in a handler, before it awaits: the next copy of this seal is refused."""
+        taken = seal_id(message)
+        if taken is not None:
+            self._taken.add(taken)
+
     def _validate(self, event: Event, cmd: c.Command) -> None:
-        require_sealed(cmd)
+        self._admit(cmd)
         try:
             self._candidate(event, cmd, independence=True)
         except ProblemError as error:
             raise _refusal(error) from None
 
     async def _handle(self, event: Event, cmd: c.Command) -> CommandResult:
+        self._take(cmd)
         await workflow.wait_condition(lambda: self._started)
         async with self._lock:
             try:  # another command may have changed the data since validation

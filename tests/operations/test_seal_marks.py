@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import WorkflowSerializationContext
+from temporalio.converter import ActivitySerializationContext, WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
 from core.codec import (
     ENCODING,
     KEY_ID,
     OPENED_WITH,
+    SEAL_ID,
+    SEALED_FOR,
     UNOPENED,
     SealError,
     SealingCodec,
@@ -22,7 +24,7 @@ from core.codec import (
 )
 from core.keys import KeyFile, KeyRing, KeysUnavailable, create_key_file, write_keys
 from models.commands import Escalate
-from models.sealing import Unsealed, opened_with, refusal
+from models.sealing import Unsealed, opened_with, refusal, seal_id, sealed_for
 
 ESCALATE = Payload(metadata={"encoding": b"json/plain"},
                    data=json.dumps({"actor": "dean.patel", "level": "dean",
@@ -53,15 +55,51 @@ async def test_what_a_bare_encode_sealed_opens_without_a_mark() -> None:
     assert await _as_the_service(SealingCodec(ring)).decode([sealed]) == [ESCALATE]
 
 
-async def test_a_mark_that_arrives_from_outside_is_dropped() -> None:
+@pytest.mark.parametrize("mark", [OPENED_WITH, SEALED_FOR, SEAL_ID])
+async def test_a_mark_that_arrives_from_outside_is_dropped(mark: str) -> None:
     ring = KeyRing.generate()
     forged = Payload()
     forged.CopyFrom(ESCALATE)
-    forged.metadata[OPENED_WITH] = ring.current.encode()
+    forged.metadata[mark] = CONTEXT.workflow_id.encode()
     (bare,) = await SealingCodec(ring).encode([forged])  # a mark sealed inside, by a reader
     codec = _as_the_service(SealingCodec(ring))
 
     assert await codec.decode([forged, bare]) == [ESCALATE, ESCALATE]
+
+
+async def test_a_service_seal_names_its_intervention_and_is_told_from_every_other() -> None:
+    ring = KeyRing.generate()
+    converter = sealing_converter(ring).with_context(CONTEXT)
+    command = Escalate.model_validate_json(ESCALATE.data)
+    first, second = [(await converter.encode([command]))[0] for _ in range(2)]
+    elsewhere = sealing_converter(ring).with_context(
+        WorkflowSerializationContext(namespace="default", workflow_id="intervention-2"))
+    (copied,) = await elsewhere.decode([first], [Escalate])
+    opened = [(await converter.decode([p], [Escalate]))[0] for p in (first, second, first)]
+
+    # Wherever it is opened, a seal names the intervention it was made for, and its own nonce.
+    assert [sealed_for(c) for c in (*opened, copied)] == [CONTEXT.workflow_id] * 4
+    assert [seal_id(c) for c in opened] == [
+        first.data[:12].hex(), second.data[:12].hex(), first.data[:12].hex()]
+    assert first.data[:12] != second.data[:12]
+    assert seal_id(copied) == seal_id(opened[0])
+    # The name is inside the seal: not in the clear, and no reader can change it unseen.
+    assert CONTEXT.workflow_id.encode() not in first.SerializeToString()
+
+
+async def test_a_seal_made_for_an_activity_names_no_intervention() -> None:
+    # An activity's input and result: sealed by the service, but no start or command.
+    ring = KeyRing.generate()
+    activity = ActivitySerializationContext(
+        namespace="default", activity_id="1", activity_type="plan_deadlines",
+        activity_task_queue="q", workflow_id=CONTEXT.workflow_id, workflow_type="Intervention",
+        is_local=False)
+    sealed = await sealing_converter(ring).with_context(activity).encode(
+        [Escalate.model_validate_json(ESCALATE.data)])
+    (command,) = await sealing_converter(ring).with_context(CONTEXT).decode(sealed, [Escalate])
+
+    assert opened_with(command) == ring.current
+    assert sealed_for(command) is None
 
 
 @pytest.mark.parametrize("why", [Unsealed.unknown_key, Unsealed.altered])

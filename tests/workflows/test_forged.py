@@ -8,6 +8,7 @@ nothing changes, and the next real command is taken. Nothing forged fails a work
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowFailureError
+from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.converter import WorkflowSerializationContext
 from temporalio.exceptions import ApplicationError
 
@@ -32,6 +33,7 @@ from tests.environments import key_file
 from tests.history import idle
 from tests.temporal_cli import Ran, history_events, payload_input, temporal
 from tests.workflows.conftest import Harness
+from workflows.intervention import InterventionWorkflow
 
 FORGED = {"actor": "dean.forged", "level": "dean", "reason": "Forged at the Temporal port"}
 TASK_FAILED = "EVENT_TYPE_WORKFLOW_TASK_FAILED"
@@ -228,3 +230,89 @@ async def test_the_refusal_is_told_in_the_clear_and_nothing_else_is(dev: Harness
     assert sent.returncode != 0
     assert "Encoded failure" in sent.stderr
     assert "close is not allowed" not in sent.stderr
+
+
+# -- a real command or start, copied out of a history -------------------------------------------
+
+
+async def _taken_escalation(h: Harness, intervention_id: str) -> Payload:
+    """A real escalation sent through the service, as its sealed payload reads in the history."""
+    real = {"actor": scenario.DEAN, "level": "dean", "reason": "No reply from the trust"}
+    await h.service.command(intervention_id, Event.escalate, real)
+    history = await h.client.get_workflow_handle(intervention_id).fetch_history()
+    (accepted,) = [e.workflow_execution_update_accepted_event_attributes.accepted_request
+                   for e in history.events
+                   if e.HasField("workflow_execution_update_accepted_event_attributes")
+                   and e.workflow_execution_update_accepted_event_attributes
+                   .accepted_request.input.name == "escalate"]
+    return accepted.input.args.payloads[0]
+
+
+@pytest.mark.parametrize("sent_to", ["another intervention", "its own intervention"])
+async def test_a_command_copied_out_of_a_history_is_refused(dev: Harness, sent_to: str) -> None:
+    source, other = await _started(dev), await _started(dev)
+    copied = await _taken_escalation(dev, source)
+    target, why = ((other, Unsealed.other_intervention) if sent_to == "another intervention"
+                   else (source, Unsealed.sent_before))
+    await idle(dev.client, target)
+    before = await history_events(_address(dev), target)
+    audit = (await dev.service.status(target)).data.audit
+
+    sent = await _update(dev, target, "escalate", payload_input(copied))
+
+    assert _refused(sent, Command, why), sent.stderr
+    assert await history_events(_address(dev), target) == before
+    assert (await dev.service.status(target)).data.audit == audit
+
+
+async def test_a_command_from_before_a_continue_as_new_is_refused_in_the_new_run(
+    dev: Harness
+) -> None:
+    start = dev.service.build_start(
+        StartRequest.model_validate(scenario.start_request()), intervention_id_for(None)
+    ).model_copy(update={"continue_as_new_after_events": 20})
+    await dev.client.start_workflow(InterventionWorkflow.run, start, id=start.intervention_id,
+                                    task_queue=dev.task_queue)
+    workflow_id = start.intervention_id
+    copied = await _taken_escalation(dev, workflow_id)
+    handle = dev.client.get_workflow_handle(workflow_id)
+    first_run = (await handle.describe()).run_id
+    for event, payload in scenario.URGENT_PATH[:4]:  # past 20 events: the run continues as new
+        await dev.service.command(workflow_id, event, payload)
+    await _new_run(handle, first_run)
+    escalations = (await dev.service.status(workflow_id)).data.escalations
+
+    sent = await _update(dev, workflow_id, "escalate", payload_input(copied))
+
+    assert _refused(sent, Command, Unsealed.sent_before), sent.stderr
+    assert (await dev.service.status(workflow_id)).data.escalations == escalations
+    assert len(escalations) == 1
+
+
+async def _new_run(handle: WorkflowHandle[Any, Any], first_run: str | None) -> None:
+    for _ in range(600):  # the run continues as new between commands: up to 30 s
+        if (await handle.describe()).run_id != first_run:
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail("the run did not continue as new")
+
+
+async def test_a_start_copied_out_of_a_history_starts_nothing(dev: Harness) -> None:
+    source = await _started(dev)
+    history = await dev.client.get_workflow_handle(source).fetch_history()
+    copied = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+    workflow_id = intervention_id_for(None)
+
+    started = await temporal(_address(dev), "workflow", "start", "--type", "Intervention",
+                             "--task-queue", dev.task_queue, "-w", workflow_id,
+                             *payload_input(copied))
+    assert started.returncode == 0, started.stderr
+    with pytest.raises(WorkflowFailureError) as failed:
+        await dev.client.get_workflow_handle(workflow_id).result()
+
+    assert isinstance(failed.value.cause, ApplicationError)
+    assert failed.value.cause.message == refusal(StartIntervention, Unsealed.other_intervention)
+    kinds = [e["eventType"] for e in await history_events(_address(dev), workflow_id)]
+    assert "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" not in kinds
+    with Session(dev.engine) as session:
+        assert session.get(Intervention, workflow_id) is None

@@ -18,21 +18,31 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from core.codec import ENCODING
+from core.codec import ENCODING, SEALED_FOR, SealingCodec
+from core.keys import read_keys
 from models.commands import Command, Event, StartIntervention
 from models.intervention import InterventionData
 from models.registry import COMMANDS, apply_command, independence_problems
 from tests import scenario
 from tests.workflows.histories import record
 from tests.workflows.histories.record import KEYS, RECORDINGS
-from workflows.intervention import INDEPENDENCE_BY_IDENTITY, SEALED_STARTS, InterventionWorkflow
+from workflows.intervention import (
+    INDEPENDENCE_BY_IDENTITY,
+    SEALED_STARTS,
+    SEALS_NAME_THEIR_INTERVENTION,
+    InterventionWorkflow,
+)
 
 FOLDER = Path(__file__).parent / "histories"
 HISTORIES = sorted(p for p in FOLDER.glob("*.json") if p != KEYS)
 
 
 def _load(stem: str) -> WorkflowHistory:
-    return WorkflowHistory.from_json(stem, (FOLDER / f"{stem}.json").read_text(encoding="utf-8"))
+    """A committed history under its own workflow ID, as a worker replays it (a seal names the
+    workflow it was made for); histories from servers that did not record the ID, by name."""
+    text = (FOLDER / f"{stem}.json").read_text(encoding="utf-8")
+    started = json.loads(text)["events"][0]["workflowExecutionStartedEventAttributes"]
+    return WorkflowHistory.from_json(started.get("workflowId", stem), text)
 
 
 def _events(stem: str) -> list[EventType.ValueType]:
@@ -216,3 +226,30 @@ def test_outside_changes_history_holds_a_noted_cancellation_request_and_a_noted_
     # The projection the reset's numbers held up was cancelled and handed over again.
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED in _events("outside_changes_v4_run2")
     assert second[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+
+
+def _opened(payload: Payload) -> Payload:
+    """A sealed payload of the histories, opened with the test-only keys they were sealed with."""
+    return SealingCodec(read_keys(KEYS))._open(payload)[0]
+
+
+@pytest.mark.parametrize("stem", ["urgent_review_v5", "continue_as_new_v5",
+                                  "continue_as_new_v5_run2"])
+def test_histories_since_seals_name_their_intervention_went_through_the_check(stem: str) -> None:
+    # So their replay goes through the patched path: the start held to the seal naming it.
+    history = _load(stem)
+    assert SEALS_NAME_THEIR_INTERVENTION in _patches(history)
+    start = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+    named = {_opened(start).metadata[SEALED_FOR]}
+    named |= {_opened(payload).metadata[SEALED_FOR] for _, payload, _ in _accepted(history)}
+    assert named == {history.workflow_id.encode()}
+
+
+def test_the_run_continued_as_new_is_handed_the_seals_its_first_run_took() -> None:
+    first, second = _load("continue_as_new_v5"), _load("continue_as_new_v5_run2")
+    taken = sorted(p.data[:12].hex() for _, p, _ in _accepted(first))
+    started = second.events[0].workflow_execution_started_event_attributes.input.payloads[0]
+    handed = json.loads(_opened(started).data)["seals_taken"]
+
+    assert len(taken) >= 4
+    assert handed == taken

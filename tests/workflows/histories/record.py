@@ -31,8 +31,11 @@ The `_v1` files were recorded by release 0.1.0, the `_v2` files after the
 payloads in the clear. Of the `_v4` files, `urgent_review_v4` and `continue_as_new_v4` were
 recorded after "starts-sealed-by-the-service", sealed with the test-only keys in `keys.json`
 beside them (a start or command not sealed by the service is refused since), and
-`outside_changes_v4` after "cancel-requests-noted", in the clear. All must replay with the code
-checked out; a history recorded from now on has both patches.
+`outside_changes_v4` after "cancel-requests-noted", in the clear. The `_v5` files were recorded
+after "seals-name-their-intervention", sealed with the same keys: each seal names the workflow
+it was made for, and the second run of `continue_as_new_v5` starts with the seals of the
+commands its first run took. All must replay with the code checked out; a history recorded from
+now on has every patch.
 """
 
 from __future__ import annotations
@@ -327,6 +330,11 @@ RECORDINGS: dict[str, Recording] = {
     "continue_as_new_v4": continue_as_new,
     # Recorded since the cancel-requests-noted patch, with a reset the sweep noticed.
     "outside_changes_v4": outside_changes,
+    # Recorded since the seals-name-their-intervention patch: every seal names its workflow,
+    # a run refuses a start sealed for another, and a run continued as new is handed the seals
+    # of the commands taken before it.
+    "urgent_review_v5": urgent_review,
+    "continue_as_new_v5": continue_as_new,
 }
 
 
