@@ -7,9 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,24 +20,18 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
 from api.errors import problem_type
-from core.codec import SealingCodec
-from core.database import make_engine, migrate
 from core.interventions import Interventions
-from core.metrics import CommandCounters
 from core.settings import Settings
 from core.users import add_user, issue_token
 from models.bodies import COMMAND_BODIES
-from models.catalogue import load_catalogue
 from models.commands import Event
 from models.errors import ErrorType
 from models.tables import ApiUserCreate
 from models.vocabulary import Role
 from tests import scenario
-from tests.fakes import RecordingNotifier
+from tests.live import live_service
 from tests.settle import settled
-from worker import build_worker
 
 COORDINATOR, DEAN = scenario.COORDINATOR, scenario.DEAN
 PANEL, LEAD, VIEWER = "p.member", "lead.rxx01", "v.viewer"
@@ -88,31 +80,18 @@ def settings(**values: Any) -> Settings:
 
 @asynccontextmanager
 async def running_api(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[Api]:
-    engine = make_engine(f"sqlite:///{folder / 'read-model.sqlite3'}")
-    migrate(engine)
-    task_queue = f"test-api-{uuid.uuid4()}"
-    catalogue = load_catalogue()
-    counters = CommandCounters()
-    service = Interventions(env.client, task_queue=task_queue, catalogue=catalogue,
-                            refusals=counters, engine=engine)
-    tokens = {}
-    for name, (role, provider) in USERS.items():
-        add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider),
-                 operator=OPERATOR)
-        tokens[name] = issue_token(engine, name, lifetime=timedelta(days=1),
-                                   operator=OPERATOR).token
-    codec = env.client.data_converter.payload_codec
-    assert isinstance(codec, SealingCodec), "the test environment's client should seal"
-    app = create_app(service=service, engine=engine, catalogue=catalogue, settings=settings(),
-                     counters=counters, codec=codec)
-    try:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            worker = build_worker(env.client, task_queue=task_queue, engine=engine,
-                                  notifier=RecordingNotifier(), executor=executor)
-            async with worker:
-                yield Api(app=app, service=service, engine=engine, tokens=tokens)
-    finally:
-        engine.dispose()
+    tokens: dict[str, str] = {}
+
+    def add_users(engine: Engine) -> None:
+        for name, (role, provider) in USERS.items():
+            add_user(engine, ApiUserCreate(name=name, role=role, provider_code=provider),
+                     operator=OPERATOR)
+            tokens[name] = issue_token(engine, name, lifetime=timedelta(days=1),
+                                       operator=OPERATOR).token
+
+    async with live_service(env, folder, queue="test-api", settings=settings(),
+                            add_users=add_users) as live:
+        yield Api(app=live.app, service=live.service, engine=live.engine, tokens=tokens)
 
 
 @pytest.fixture

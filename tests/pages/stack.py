@@ -5,9 +5,7 @@ interventions; tests of signing in alone use `conftest.build_site`, with no Temp
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,18 +15,12 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
-from core.codec import SealingCodec
-from core.database import make_engine, migrate
 from core.interventions import Interventions
-from core.metrics import CommandCounters
-from models.catalogue import load_catalogue
 from models.vocabulary import Role
 from tests import scenario
-from tests.fakes import RecordingNotifier
+from tests.live import live_service
 from tests.pages.conftest import PASSWORD, add_with_password, csrf_of, page_settings
 from tests.settle import settled
-from worker import build_worker
 
 __all__ = ["COORDINATOR", "DEAN", "LEAD", "OTHER_LEAD", "PANEL", "USERS", "LiveSite",
            "running_site"]
@@ -75,25 +67,11 @@ class LiveSite:
 
 @asynccontextmanager
 async def running_site(env: WorkflowEnvironment, folder: Path) -> AsyncIterator[LiveSite]:
-    engine = make_engine(f"sqlite:///{folder / 'read-model.sqlite3'}")
-    migrate(engine)
-    task_queue = f"test-pages-{uuid.uuid4()}"
-    catalogue = load_catalogue()
-    counters = CommandCounters()
-    service = Interventions(env.client, task_queue=task_queue, catalogue=catalogue,
-                            refusals=counters, engine=engine)
-    for name, (role, provider, email) in USERS.items():
-        add_with_password(engine, name, role, provider, email=email)
-    codec = env.client.data_converter.payload_codec
-    assert isinstance(codec, SealingCodec), "the test environment's client should seal"
-    app = create_app(service=service, engine=engine, catalogue=catalogue,
-                     settings=page_settings(allowed_hosts=[HOST, "127.0.0.1", "localhost"]),
-                     counters=counters, codec=codec)
-    try:
-        with ThreadPoolExecutor(max_workers=4) as executor:
-            worker = build_worker(env.client, task_queue=task_queue, engine=engine,
-                                  notifier=RecordingNotifier(), executor=executor)
-            async with worker:
-                yield LiveSite(app=app, service=service, engine=engine)
-    finally:
-        engine.dispose()
+    def add_users(engine: Engine) -> None:
+        for name, (role, provider, email) in USERS.items():
+            add_with_password(engine, name, role, provider, email=email)
+
+    settings = page_settings(allowed_hosts=[HOST, "127.0.0.1", "localhost"])
+    async with live_service(env, folder, queue="test-pages", settings=settings,
+                            add_users=add_users) as live:
+        yield LiveSite(app=live.app, service=live.service, engine=live.engine)
