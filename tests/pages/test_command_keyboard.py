@@ -16,7 +16,14 @@ from models.commands import Event
 from models.intervention import State
 from tests import scenario
 from tests.browser import CHROMIUM, FLAGS, require_browser
-from tests.pages.command_pages import convened, looked_at, serving, sign_in_to, started
+from tests.pages.command_pages import (
+    SHOTS,
+    convened,
+    looked_at,
+    serving,
+    sign_in_to,
+    started,
+)
 from tests.pages.conftest import titled
 from tests.pages.stack import COORDINATOR, LiveSite
 
@@ -122,9 +129,14 @@ async def test_a_meeting_is_recorded_with_the_keyboard_alone_adding_a_requiremen
     assert await page.locator("#immediate_mandatory_requirements-0").input_value() == (
         "Supervision gaps at night")
     assert await page.locator("#meeting_id").is_checked()
-    # The page came back at the new item's address fragment: once it has loaded, the next Tab
-    # starts from there (before, the browser may not have moved its starting point yet).
+    # The page came back at the new item's address fragment: once it has loaded and been
+    # drawn, the next Tab starts from there (Chromium moves its starting point to the fragment
+    # when it next draws the page, not when it parses it). The screenshot of what a person sees
+    # then has it drawn.
     await page.wait_for_load_state("load")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    shown = "javascript" if javascript else "no-javascript"
+    await page.screenshot(path=SHOTS / f"record-meeting-added-item-{shown}.png")
     await page.keyboard.press("Tab")  # into the requirement just added
     assert await _focused(page) == "immediate_mandatory_requirements-1"
     await page.keyboard.type("No rota at weekends")
