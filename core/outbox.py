@@ -110,7 +110,9 @@ def _note_after_the_end(engine: Engine, entry: OutboxEntry, note: NoteResend) ->
 
 
 async def resend(service: Interventions, engine: Engine, key: str, actor: str) -> OutboxEntry:
-    """Record the resend in the intervention's audit, then queue the message again."""
+    """Record the resend in the intervention's audit, then queue the message again. Returns
+    the message as it was put back in line (the courier may take it at once; a read after
+    would race it)."""
     entry = await asyncio.to_thread(resendable, engine, key)
     note = NoteResend(actor=actor, key=key, was=entry.status, attempts=entry.attempts)
     if await service.note_resend(entry.intervention_id, note) is None:
@@ -119,5 +121,5 @@ async def resend(service: Interventions, engine: Engine, key: str, actor: str) -
         raise InterventionError(
             [Problem(field="key", rule=f"message {key} changed while it was being resent; "
                      "look again")], ErrorType.COMMAND_REFUSED)
-    return await asyncio.to_thread(message, engine, key)
+    return entry.model_copy(update={"status": Status.QUEUED})
 
