@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-__all__ = ["CHROMIUM", "FLAGS", "OUTPUT", "require_browser"]
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
+    from playwright.sync_api import Browser as SyncBrowser
+
+__all__ = ["CHROMIUM", "FLAGS", "OUTPUT", "chromium", "chromium_sync", "require_browser"]
 
 CHROMIUM = os.environ.get("QI_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,3 +31,32 @@ def require_browser() -> None:
     if os.environ.get("QI_TEST_REQUIRE_BROWSER") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Chromium launched for an async test, closed on leaving (skipped or failed first where
+    it is absent, as `require_browser` says)."""
+    require_browser()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@contextmanager
+def chromium_sync() -> Iterator[SyncBrowser]:
+    """`chromium`, for a test that drives the browser with Playwright's synchronous API."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -23,7 +23,7 @@ from api.app import create_app
 from core.interventions import Interventions
 from models.catalogue import load_catalogue
 from tests.api.conftest import TEST_HOST, assert_error, settings
-from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.browser import chromium, require_browser
 from tests.databases import sqlite_read_model
 from tests.processes import free_port
 
@@ -138,29 +138,25 @@ async def test_the_docs_page_works_in_a_browser_under_its_content_security_polic
     app: FastAPI, served: str,
 ) -> None:
     require_browser()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     console: list[str] = []
     requested: list[str] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page()
-            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-            page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
-            page.on("request", lambda request: requested.append(request.url))
-            await page.goto(f"{served}/docs")
-            operations = page.locator(".opblock")
-            await expect(operations.first).to_be_visible(timeout=30_000)
-            shown = await operations.count()
-            await expect(page.get_by_text("Quality interventions").first).to_be_visible()
-            # An operation opened shows its parameters, its responses and their media types.
-            await page.locator(".opblock-summary").first.click()
-            await expect(page.locator(".responses-wrapper").first).to_be_visible()
-            await page.get_by_role("button", name="Try it out").first.click()
-            await expect(page.get_by_role("button", name="Execute")).to_be_visible()
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page = await browser.new_page()
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+        page.on("request", lambda request: requested.append(request.url))
+        await page.goto(f"{served}/docs")
+        operations = page.locator(".opblock")
+        await expect(operations.first).to_be_visible(timeout=30_000)
+        shown = await operations.count()
+        await expect(page.get_by_text("Quality interventions").first).to_be_visible()
+        # An operation opened shows its parameters, its responses and their media types.
+        await page.locator(".opblock-summary").first.click()
+        await expect(page.locator(".responses-wrapper").first).to_be_visible()
+        await page.get_by_role("button", name="Try it out").first.click()
+        await expect(page.get_by_role("button", name="Execute")).to_be_visible()
 
     documented = sum(len(operations) for operations in app.openapi()["paths"].values())
     assert shown == documented > 0  # every operation of the OpenAPI document

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.browser import OUTPUT, chromium_sync
 from tests.e2e.conftest import Qi, StartStack
 
 if TYPE_CHECKING:
@@ -261,15 +261,8 @@ def _reload_until(page: Page, locator: Locator, within: float = WITHIN_S) -> Non
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_sync() as launched:
+        yield launched
 
 
 def _add_users(qi: Qi, *names: str) -> None:

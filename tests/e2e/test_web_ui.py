@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.browser import OUTPUT, chromium_sync, require_browser
 from tests.e2e.conftest import QI, Qi, StartStack
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> None:
     require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     qi.ok("users", "add", scenario.COORDINATOR, "--role", "coordinator")
     token = qi.ok("tokens", "issue", scenario.COORDINATOR).stdout.strip()
@@ -39,41 +39,37 @@ def test_web_ui_filters_interventions_by_state(qi: Qi, qi_up: StartStack) -> Non
     url = f"http://127.0.0.1:{qi.ui_port}/namespaces/default/workflows"
 
     OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            # The browser sends the user's token (as a signing-in proxy in front of the UI would);
-            # the UI's calls to the codec server (`qi up` points it there) carry it.
-            context = browser.new_context(viewport={"width": 1440, "height": 900},
-                                          extra_http_headers={"Authorization": f"Bearer {token}"})
-            page = context.new_page()
-            page.goto(url)
-            page.get_by_test_id("toggle-manual-query").click()
-            page.get_by_test_id("workflow-manual-search-input").fill(query)
-            page.get_by_test_id("workflow-manual-search-button").click()
-            link = page.get_by_role("link", name=intervention_id)
-            expect(link).to_be_visible(timeout=30_000)
-            page.screenshot(path=OUTPUT / "web-ui-interventions.png", full_page=True)
-            assert "InterventionState" in page.url
+    with chromium_sync() as browser:
+        # The browser sends the user's token (as a signing-in proxy in front of the UI would);
+        # the UI's calls to the codec server (`qi up` points it there) carry it.
+        context = browser.new_context(viewport={"width": 1440, "height": 900},
+                                      extra_http_headers={"Authorization": f"Bearer {token}"})
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_test_id("toggle-manual-query").click()
+        page.get_by_test_id("workflow-manual-search-input").fill(query)
+        page.get_by_test_id("workflow-manual-search-button").click()
+        link = page.get_by_role("link", name=intervention_id)
+        expect(link).to_be_visible(timeout=30_000)
+        page.screenshot(path=OUTPUT / "web-ui-interventions.png", full_page=True)
+        assert "InterventionState" in page.url
 
-            # The same filter for a state it is not in finds nothing.
-            page.get_by_test_id("workflow-manual-search-input").fill(
-                'InterventionState="closed"'
-            )
-            page.get_by_test_id("workflow-manual-search-button").click()
-            expect(link).to_have_count(0, timeout=30_000)
+        # The same filter for a state it is not in finds nothing.
+        page.get_by_test_id("workflow-manual-search-input").fill(
+            'InterventionState="closed"'
+        )
+        page.get_by_test_id("workflow-manual-search-button").click()
+        expect(link).to_have_count(0, timeout=30_000)
 
-            # Its page shows the static summary and the current-details checklist.
-            page.goto(f"{url}/{intervention_id}")
-            page.get_by_role("tab", name="User Metadata").click()
-            # Summary, details and current details are rendered markdown, each in its iframe.
-            summary, _details, current = (page.frame_locator("iframe").nth(i) for i in range(3))
-            expect(summary.get_by_text("Urgent Risk Review: RXX01")).to_be_visible(timeout=30_000)
-            expect(current.get_by_text("Panel convened")).to_be_visible(timeout=30_000)
-            expect(current.get_by_text("Waiting for: reminder to coordinator")).to_be_visible()
-            page.screenshot(path=OUTPUT / "web-ui-intervention.png", full_page=True)
-        finally:
-            browser.close()
+        # Its page shows the static summary and the current-details checklist.
+        page.goto(f"{url}/{intervention_id}")
+        page.get_by_role("tab", name="User Metadata").click()
+        # Summary, details and current details are rendered markdown, each in its iframe.
+        summary, _details, current = (page.frame_locator("iframe").nth(i) for i in range(3))
+        expect(summary.get_by_text("Urgent Risk Review: RXX01")).to_be_visible(timeout=30_000)
+        expect(current.get_by_text("Panel convened")).to_be_visible(timeout=30_000)
+        expect(current.get_by_text("Waiting for: reminder to coordinator")).to_be_visible()
+        page.screenshot(path=OUTPUT / "web-ui-intervention.png", full_page=True)
 
 
 def test_a_browser_signed_in_at_the_api_sees_what_the_web_ui_otherwise_shows_sealed(
@@ -83,7 +79,7 @@ def test_a_browser_signed_in_at_the_api_sees_what_the_web_ui_otherwise_shows_sea
     browser signs in at the API's /sign-in, an intervention's input shows only as ciphertext;
     after, the same page shows it as JSON."""
     require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     marker = f"Rota gaps {uuid.uuid4().hex[:10]}"
     password = "a password for the pages"
@@ -106,35 +102,31 @@ def test_a_browser_signed_in_at_the_api_sees_what_the_web_ui_otherwise_shows_sea
     workflow = f"http://127.0.0.1:{qi.ui_port}/namespaces/default/workflows/{intervention_id}"
 
     OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1440, "height": 1200})
-            page = context.new_page()
-            page.goto(workflow)
-            shown = page.get_by_role("textbox", name="Input")  # the workflow's input, as JSON
-            # Sealed: one string of base64 (the ciphertext), nothing of the intervention.
-            expect(shown).to_have_text(re.compile(r'^\s*"[A-Za-z0-9+/]{200,}=*"\s*$'),
-                                       timeout=30_000)
-            expect(page.get_by_text(marker)).to_have_count(0)
-            page.screenshot(path=OUTPUT / "web-ui-input-sealed.png", full_page=True)
+    with chromium_sync() as browser:
+        context = browser.new_context(viewport={"width": 1440, "height": 1200})
+        page = context.new_page()
+        page.goto(workflow)
+        shown = page.get_by_role("textbox", name="Input")  # the workflow's input, as JSON
+        # Sealed: one string of base64 (the ciphertext), nothing of the intervention.
+        expect(shown).to_have_text(re.compile(r'^\s*"[A-Za-z0-9+/]{200,}=*"\s*$'),
+                                   timeout=30_000)
+        expect(page.get_by_text(marker)).to_have_count(0)
+        page.screenshot(path=OUTPUT / "web-ui-input-sealed.png", full_page=True)
 
-            page.goto(f"{api}/sign-in")
-            page.get_by_label("User name").fill(scenario.COORDINATOR)
-            page.get_by_label("Password", exact=True).fill(password)
-            page.get_by_role("button", name="Sign in").click()
-            expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
+        page.goto(f"{api}/sign-in")
+        page.get_by_label("User name").fill(scenario.COORDINATOR)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
 
-            page.goto(workflow)
-            expect(shown).to_contain_text(f'"intervention_id": "{intervention_id}"',
-                                          timeout=30_000)
-            _scroll_to(page, shown, f'"summary": "{marker}"')
-            page.screenshot(path=OUTPUT / "web-ui-input-opened.png", full_page=True)
-            # Changes go through the service alone: the UI offers none, and its server is
-            # never asked for one, even by a call made without the page.
-            expect(page.get_by_role("button", name="Request Cancellation")).to_be_disabled()
-        finally:
-            browser.close()
+        page.goto(workflow)
+        expect(shown).to_contain_text(f'"intervention_id": "{intervention_id}"',
+                                      timeout=30_000)
+        _scroll_to(page, shown, f'"summary": "{marker}"')
+        page.screenshot(path=OUTPUT / "web-ui-input-opened.png", full_page=True)
+        # Changes go through the service alone: the UI offers none, and its server is
+        # never asked for one, even by a call made without the page.
+        expect(page.get_by_role("button", name="Request Cancellation")).to_be_disabled()
     terminate = httpx.post(f"http://127.0.0.1:{qi.ui_port}/api/v1/namespaces/default/"
                            f"workflows/{intervention_id}/terminate", json={}, timeout=30)
     assert terminate.status_code == 403

@@ -24,7 +24,7 @@ from models.intervention import State
 from models.registry import COMMANDS
 from models.vocabulary import ActionStatus
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.browser import chromium, require_browser
 from tests.pages.command_pages import (
     beside,
     convened,
@@ -268,23 +268,19 @@ async def test_an_item_not_offered_is_still_the_lifecycles_to_refuse(
 async def test_the_choices_and_the_sentence_in_chromium_have_no_accessibility_violation(
         live_site: LiveSite) -> None:
     require_browser()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     intervention_id, reference, _ = await _tracking(live_site)
-    async with serving(live_site.app) as served, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            await sign_in_to(page, served, COORDINATOR)
-            await page.goto(f"{served}{command_page(reference, Event.accept_action)}")
-            await expect(page.get_by_role("group", name="Action")).to_be_visible()
-            await looked_at(page, "accept-action", titled(f"Accept action, {reference}"))
-            for action_id in ("A1", "A2"):
-                await live_site.service.command(intervention_id, Event.accept_action, {
-                    "actor": COORDINATOR, "action_id": action_id, "evidence": "Done"})
-            await page.goto(f"{served}{command_page(reference, Event.transfer_action)}")
-            await expect(page.get_by_text("There is no open action.")).to_be_visible()
-            await looked_at(page, "transfer-action-none",
-                            titled(f"Transfer action, {reference}"))
-        finally:
-            await browser.close()
+    async with serving(live_site.app) as served, chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await sign_in_to(page, served, COORDINATOR)
+        await page.goto(f"{served}{command_page(reference, Event.accept_action)}")
+        await expect(page.get_by_role("group", name="Action")).to_be_visible()
+        await looked_at(page, "accept-action", titled(f"Accept action, {reference}"))
+        for action_id in ("A1", "A2"):
+            await live_site.service.command(intervention_id, Event.accept_action, {
+                "actor": COORDINATOR, "action_id": action_id, "evidence": "Done"})
+        await page.goto(f"{served}{command_page(reference, Event.transfer_action)}")
+        await expect(page.get_by_text("There is no open action.")).to_be_visible()
+        await looked_at(page, "transfer-action-none",
+                        titled(f"Transfer action, {reference}"))

@@ -27,7 +27,7 @@ from models.formats import UnknownFormat, is_model, unwrap
 from models.intervention import State
 from models.registry import COMMANDS
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.browser import chromium, require_browser
 from tests.pages.command_pages import (
     beside,
     convened,
@@ -484,37 +484,33 @@ async def served(live_site: LiveSite) -> AsyncIterator[str]:
 async def test_a_coordinator_convenes_a_panel_in_a_browser(live_site: LiveSite,
                                                           served: str) -> None:
     require_browser()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     intervention_id, reference = await started(live_site)
     requested: list[str] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            page.on("request", lambda request: requested.append(request.url))
-            await sign_in_to(page, served, COORDINATOR)
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda request: requested.append(request.url))
+        await sign_in_to(page, served, COORDINATOR)
 
-            await page.goto(f"{served}{command_page(reference, Event.convene_panel)}")
-            await looked_at(page, "convene-panel", titled(f"Convene panel, {reference}"))
+        await page.goto(f"{served}{command_page(reference, Event.convene_panel)}")
+        await looked_at(page, "convene-panel", titled(f"Convene panel, {reference}"))
 
-            await fill_member(page, 1, "Dr Ada Senior", "Senior panel member")
-            await fill_member(page, 2, "Dr Cai External", "External member")
-            await page.get_by_label("Chair", exact=True).fill("Dr Ada Senior")
-            await page.get_by_role("button", name="Convene panel").click()
-            summary = page.locator(".nhsuk-error-summary")
-            await expect(summary).to_be_focused()  # the design system moves the focus to it
-            await expect(summary).to_contain_text("in the role subject expert")
-            await looked_at(page, "convene-panel-error",
-                             titled(f"Convene panel, {reference}", error=True))
+        await fill_member(page, 1, "Dr Ada Senior", "Senior panel member")
+        await fill_member(page, 2, "Dr Cai External", "External member")
+        await page.get_by_label("Chair", exact=True).fill("Dr Ada Senior")
+        await page.get_by_role("button", name="Convene panel").click()
+        summary = page.locator(".nhsuk-error-summary")
+        await expect(summary).to_be_focused()  # the design system moves the focus to it
+        await expect(summary).to_contain_text("in the role subject expert")
+        await looked_at(page, "convene-panel-error",
+                         titled(f"Convene panel, {reference}", error=True))
 
-            await page.get_by_role("button", name="Add another member").click()
-            await expect(page.get_by_role("group", name="Member 4", exact=True)).to_be_visible()
-            await fill_member(page, 4, "Dr Ben Expert", "Subject expert")
-            await page.get_by_role("button", name="Convene panel").click()
-            await page.wait_for_url(f"{served}{intervention_page(reference)}")
-        finally:
-            await browser.close()
+        await page.get_by_role("button", name="Add another member").click()
+        await expect(page.get_by_role("group", name="Member 4", exact=True)).to_be_visible()
+        await fill_member(page, 4, "Dr Ben Expert", "Subject expert")
+        await page.get_by_role("button", name="Convene panel").click()
+        await page.wait_for_url(f"{served}{intervention_page(reference)}")
 
     assert (await live_site.service.status(intervention_id)).data.state is State.panel_convened
     assert {urlsplit(url).netloc for url in requested} == {urlsplit(served).netloc}

@@ -15,7 +15,7 @@ from api.pages.urls import command_page, intervention_page
 from models.commands import Event
 from models.intervention import State
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.browser import chromium as launched_chromium
 from tests.pages.command_pages import (
     SHOTS,
     convened,
@@ -39,15 +39,8 @@ async def served(live_site: LiveSite) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def chromium() -> AsyncIterator[Browser]:
-    require_browser()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with launched_chromium() as browser:
+        yield browser
 
 
 async def _signed_in_page(chromium: Browser, served: str, javascript: bool) -> Page:

@@ -18,7 +18,7 @@ from api.pages.rendering import Pages
 from api.pages.urls import command_page, intervention_page
 from models.commands import Event
 from models.registry import COMMANDS
-from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.browser import chromium, require_browser
 from tests.pages.command_pages import form_of, looked_at, serving, sign_in_to, started
 from tests.pages.conftest import titled
 from tests.pages.stack import COORDINATOR, LiveSite
@@ -86,27 +86,23 @@ async def served(live_site: LiveSite) -> AsyncIterator[str]:
 async def test_the_notice_in_chromium_is_read_once_with_no_accessibility_violation(
         live_site: LiveSite, served: str) -> None:
     require_browser()
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     _, reference = await started(live_site)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            await sign_in_to(page, served, COORDINATOR)
-            await page.goto(f"{served}{command_page(reference, Event.pause_clock)}")
-            await page.get_by_label("Reason").fill("Provider placed in special measures")
-            await page.get_by_role("button", name="Pause clock").click()
-            await page.wait_for_url(f"{served}{intervention_page(reference)}")
+    async with chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await sign_in_to(page, served, COORDINATOR)
+        await page.goto(f"{served}{command_page(reference, Event.pause_clock)}")
+        await page.get_by_label("Reason").fill("Provider placed in special measures")
+        await page.get_by_role("button", name="Pause clock").click()
+        await page.wait_for_url(f"{served}{intervention_page(reference)}")
 
-            banner = page.get_by_role("alert")
-            await expect(banner).to_contain_text("Clock paused")
-            await looked_at(page, "notice", titled(f"Urgent Risk Review {reference}"))
-            await page.reload()
-            await expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
-            assert await page.get_by_role("alert").count() == 0
-        finally:
-            await browser.close()
+        banner = page.get_by_role("alert")
+        await expect(banner).to_contain_text("Clock paused")
+        await looked_at(page, "notice", titled(f"Urgent Risk Review {reference}"))
+        await page.reload()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+        assert await page.get_by_role("alert").count() == 0
 
 
 async def test_the_intervention_page_says_what_was_done_once(live_site: LiveSite) -> None:

@@ -17,7 +17,7 @@ from api.pages.rendering import long_date
 from api.pages.urls import command_page, intervention_page
 from models.commands import Event
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.browser import OUTPUT, chromium, require_browser
 from tests.pages.command_pages import serving
 from tests.pages.conftest import PASSWORD, title_of, titled
 from tests.pages.stack import COORDINATOR, DEAN, LEAD, OTHER_LEAD, PANEL, LiveSite
@@ -368,7 +368,7 @@ async def test_a_full_page_in_chromium_has_no_accessibility_violation(
 ) -> None:
     require_browser()
     from axe_playwright_python.async_playwright import Axe
-    from playwright.async_api import ConsoleMessage, async_playwright, expect
+    from playwright.async_api import ConsoleMessage, expect
 
     intervention_id, reference = await _tracking_actions(live_site)
     accept = scenario.URGENT_PATH[5]
@@ -379,45 +379,41 @@ async def test_a_full_page_in_chromium_has_no_accessibility_violation(
     await live_site.settled(intervention_id)
     requests: list[str] = []
     console_errors: list[str] = []
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            context = await launched.new_context(viewport={"width": 1280, "height": 900})
-            page = await context.new_page()
-            page.on("request", lambda request: requests.append(request.url))
+    async with chromium() as launched:
+        context = await launched.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
 
-            def note_error(message: ConsoleMessage) -> None:
-                if message.type == "error":
-                    console_errors.append(message.text)
+        def note_error(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                console_errors.append(message.text)
 
-            page.on("console", note_error)
-            await page.goto(f"{served}/sign-in")
-            await page.get_by_label("User name").fill(COORDINATOR)
-            await page.get_by_label("Password", exact=True).fill(PASSWORD)
-            await page.get_by_role("button", name="Sign in").click()
-            await expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
+        page.on("console", note_error)
+        await page.goto(f"{served}/sign-in")
+        await page.get_by_label("User name").fill(COORDINATOR)
+        await page.get_by_label("Password", exact=True).fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
 
-            await page.goto(f"{served}{intervention_page(reference)}")
+        await page.goto(f"{served}{intervention_page(reference)}")
 
-            await expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
-            assert await page.title() == titled(f"Urgent Risk Review {reference}")
-            await expect(page.locator('[aria-current="step"]')).to_contain_text(
-                "Actions tracked")
-            results: Any = await Axe().run(page)
-            violations = results.response["violations"]
-            assert violations == [], "\n".join(
-                f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
-                for v in violations)
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=SHOTS / "intervention.png", full_page=True)
-            # On a phone, the tables stack their cells and nothing runs off the side.
-            await page.set_viewport_size({"width": 390, "height": 844})
-            assert await page.evaluate(
-                "document.documentElement.scrollWidth <= window.innerWidth")
-            await page.screenshot(path=SHOTS / "intervention-narrow.png", full_page=True)
-            await context.close()
-        finally:
-            await launched.close()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+        assert await page.title() == titled(f"Urgent Risk Review {reference}")
+        await expect(page.locator('[aria-current="step"]')).to_contain_text(
+            "Actions tracked")
+        results: Any = await Axe().run(page)
+        violations = results.response["violations"]
+        assert violations == [], "\n".join(
+            f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']]})"
+            for v in violations)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=SHOTS / "intervention.png", full_page=True)
+        # On a phone, the tables stack their cells and nothing runs off the side.
+        await page.set_viewport_size({"width": 390, "height": 844})
+        assert await page.evaluate(
+            "document.documentElement.scrollWidth <= window.innerWidth")
+        await page.screenshot(path=SHOTS / "intervention-narrow.png", full_page=True)
+        await context.close()
 
     assert [url for url in requests if not url.startswith(f"{served}/")] == []
     assert [e for e in console_errors if "Content Security Policy" in e] == []

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import uvicorn
 
-from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.browser import OUTPUT, chromium_sync
 from tests.pages.conftest import COORDINATOR, PASSWORD, Site, titled
 from tests.processes import free_port
 
@@ -47,15 +47,8 @@ def served(site: Site) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium_sync() as launched:
+        yield launched
 
 
 @dataclass

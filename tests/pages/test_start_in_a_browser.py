@@ -7,18 +7,16 @@ phone's width. Screenshots go to test-output/pages/."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import uvicorn
 
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, OUTPUT, require_browser
+from tests.browser import OUTPUT, chromium
+from tests.pages.command_pages import serving
 from tests.pages.conftest import PASSWORD, titled
-from tests.processes import free_port
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -35,31 +33,14 @@ REASON = "A second trust-wide survey flags the same gaps; the dean asked for a r
 async def served(live_site: LiveSite) -> AsyncIterator[str]:
     """The live site on a real port, served from the tests' event loop (where the worker
     runs too); its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(live_site.app, host="127.0.0.1", port=port,
-                                           log_config=None, lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "the test server stopped before it started"
-        await asyncio.sleep(0.01)  # the server's own start, not a timing assumption
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(live_site.app) as url:
+        yield url
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    require_browser()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def _check(page: Page, name: str, title: str) -> None:

@@ -33,7 +33,7 @@ from models.commands import Event
 from models.errors import ErrorType, Problem, ProblemError
 from models.intervention import State
 from tests import scenario
-from tests.browser import CHROMIUM, FLAGS, require_browser
+from tests.browser import chromium, require_browser
 from tests.databases import _postgres_schema
 from tests.environments import sealed
 from tests.fakes import RecordingNotifier
@@ -171,23 +171,18 @@ async def test_a_page_says_sorry_and_changes_nothing_while_the_service_is_away(
 async def test_the_sorry_page_in_chromium_has_no_accessibility_violation(
         proxied: Proxied) -> None:
     require_browser()
-    from playwright.async_api import async_playwright
 
     started = await proxied.direct.start(scenario.start_request())
     path = command_page(started.data.reference or "", Event.pause_clock)
-    async with serving(proxied.app) as served, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    async with serving(proxied.app) as served, chromium() as browser:
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await sign_in_to(page, served, COORDINATOR)
+        proxied.temporal.cut()
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
-            await sign_in_to(page, served, COORDINATOR)
-            proxied.temporal.cut()
-            try:
-                await page.goto(f"{served}{path}")
-                await looked_at(page, "service-unavailable", titled(SORRY))
-            finally:
-                proxied.temporal.open()
+            await page.goto(f"{served}{path}")
+            await looked_at(page, "service-unavailable", titled(SORRY))
         finally:
-            await browser.close()
+            proxied.temporal.open()
 
 
 async def _answer(app: FastAPI, route: object, error: Exception) -> Response:
