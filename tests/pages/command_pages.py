@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from api.pages.forms import FormField
 from models.commands import Event
 from tests import scenario
 from tests.browser import OUTPUT
@@ -26,10 +27,20 @@ from tests.processes import free_port
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-__all__ = ["SHOTS", "beside", "convened", "errors_on", "fill_member", "form_of", "hidden",
-           "looked_at", "member_fields", "serving", "sign_in_to", "started", "value_of"]
+__all__ = ["SHOTS", "beside", "convened", "errors_on", "every_field", "fill_member", "form_of",
+           "hidden", "looked_at", "member_fields", "serving", "sign_in_to", "started",
+           "value_of"]
 
 SHOTS = OUTPUT / "pages"
+
+
+def every_field(fields: tuple[FormField, ...]) -> Iterator[FormField]:
+    """Each of `fields`, then the fields and the repeated item within it, depth first."""
+    for f in fields:
+        yield f
+        yield from every_field(f.fields)
+        if f.item is not None:
+            yield from every_field((f.item,))
 
 
 def hidden(page: httpx.Response, name: str) -> str:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import httpx
 
 from api.pages.form_view import from_problems
-from api.pages.forms import Control, FormField, Refers, command_form
+from api.pages.forms import Control, Refers, command_form
 from api.pages.hints import SPEAKS_OF_THE_CLI
 from api.pages.rendering import long_date
 from api.pages.urls import command_page
@@ -29,6 +28,7 @@ from tests.pages.command_pages import (
     beside,
     convened,
     errors_on,
+    every_field,
     form_of,
     looked_at,
     serving,
@@ -39,14 +39,6 @@ from tests.pages.conftest import titled
 from tests.pages.stack import COORDINATOR, LiveSite
 
 DASH = "\u2013"
-
-
-def _walk(fields: tuple[FormField, ...]) -> Iterator[FormField]:
-    for f in fields:
-        yield f
-        yield from _walk(f.fields)
-        if f.item is not None:
-            yield from _walk((f.item,))
 
 
 def _choices(page: httpx.Response, name: str) -> list[tuple[str, str]]:
@@ -64,7 +56,7 @@ def _text(page: httpx.Response) -> str:
 
 
 def test_every_field_naming_an_item_is_chosen_not_typed() -> None:
-    fields = [f for event in COMMANDS for f in _walk(command_form(event).fields)]
+    fields = [f for event in COMMANDS for f in every_field(command_form(event).fields)]
     naming = [f for f in fields if f.name.endswith("_id")]
 
     assert {f.name for f in naming} == {"meeting_id", "finding_id", "action_id"}
@@ -76,7 +68,7 @@ def test_every_field_naming_an_item_is_chosen_not_typed() -> None:
 
 def test_no_hint_on_any_form_speaks_of_the_cli_and_the_cli_keeps_its_words() -> None:
     hints = {(event, f.name or f.label): f.hint for event in COMMANDS
-             for f in _walk(command_form(event).fields)}
+             for f in every_field(command_form(event).fields)}
     members = describe_field(ConvenePanel.model_fields["members"])
 
     assert {k: h for k, h in hints.items() if SPEAKS_OF_THE_CLI.search(h)} == {}

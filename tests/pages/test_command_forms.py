@@ -6,7 +6,7 @@ and a worker), as users of each role."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +17,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from api.pages import form_values as fv
 from api.pages.form_view import bind, from_problems, from_validation
-from api.pages.forms import Control, FormField, command_form, form_fields
+from api.pages.forms import Control, command_form, form_fields
 from api.pages.rendering import words
 from api.pages.urls import command_page, intervention_page
 from models.bodies import COMMAND_BODIES
@@ -32,6 +32,7 @@ from tests.pages.command_pages import (
     beside,
     convened,
     errors_on,
+    every_field,
     fill_member,
     form_of,
     hidden,
@@ -46,14 +47,6 @@ from tests.pages.conftest import csrf_of, title_of, titled
 from tests.pages.stack import COORDINATOR, LEAD, OTHER_LEAD, PANEL, LiveSite
 
 # -- the forms, built from the models ----------------------------------------------------------
-
-
-def _walk(fields: tuple[FormField, ...]) -> Iterator[FormField]:
-    for f in fields:
-        yield f
-        yield from _walk(f.fields)
-        if f.item is not None:
-            yield from _walk((f.item,))
 
 
 def _located(model: type[BaseModel], path: list[str]) -> bool:
@@ -83,14 +76,14 @@ def test_every_command_has_a_form_whose_fields_map_back_to_its_model(event: Even
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*(-[a-z0-9_]+)*", i) for i in ids), ids
     assert all(_located(COMMAND_BODIES[event], i.split("-")) for i in ids)
     assert {f.name for f in form.fields} == set(COMMAND_BODIES[event].model_fields)
-    assert all(f.label for f in _walk(form.fields))
+    assert all(f.label for f in every_field(form.fields))
     # A reference's choices are the intervention's items, which each page fills in.
-    assert all(f.choices for f in _walk(form.fields)
+    assert all(f.choices for f in every_field(form.fields)
                if f.control.asks_to_choose and f.control is not Control.REFERENCE)
 
 
 def test_no_form_asks_who_sends_it() -> None:
-    names = {f.name for event in COMMANDS for f in _walk(command_form(event).fields)}
+    names = {f.name for event in COMMANDS for f in every_field(command_form(event).fields)}
 
     assert not names & {"actor", "actor_email", "coordinator"}
     assert "role" not in {f.name for f in command_form(Event.approve_closure).fields}
